@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The `sesame` command. The implementation is compiled TypeScript in dist/.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 13)) {
+  process.stderr.write(`sesame needs Node.js >= 22.13 (this is ${process.versions.node})\n`);
+  process.exit(2);
+}
+await import('../dist/src/cli/main.js');

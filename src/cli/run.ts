@@ -1,0 +1,109 @@
+// `sesame run <script> --policy <file>`: one run, reported as the contract's JSON object with
+// --json, or as the result on stdout and logs on stderr for people.
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { type AuditSink, jsonlSink } from '../audit/sinks.ts';
+import { EXIT_CODES, type RunError } from '../protocol.ts';
+import { createRuntime, type RunResult } from '../supervisor/runtime.ts';
+
+interface RunFlags {
+  policy: string;
+  input?: string;
+  inputFile?: string;
+  audit?: string;
+  json?: boolean;
+}
+
+function report(
+  json: boolean | undefined,
+  outcome: Pick<RunResult, 'ok' | 'result' | 'error' | 'logs' | 'stats'>,
+): void {
+  if (json) {
+    const out = {
+      ok: outcome.ok,
+      ...(outcome.ok ? { result: outcome.result } : { error: outcome.error }),
+      logs: outcome.logs,
+      stats: { durationMs: Math.round(outcome.stats.durationMs * 1000) / 1000, calls: outcome.stats.calls },
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } else {
+    for (const line of outcome.logs) process.stderr.write(`${line}\n`);
+    if (outcome.ok) {
+      process.stdout.write(`${JSON.stringify(outcome.result, null, 2) ?? 'undefined'}\n`);
+    } else {
+      const e = outcome.error as RunError;
+      const where =
+        e.line === undefined
+          ? ''
+          : ` (line ${e.line}${e.column === undefined ? '' : `, column ${e.column}`})`;
+      process.stderr.write(`${e.code}: ${e.message}${where}\n`);
+    }
+  }
+  process.exitCode = outcome.ok ? 0 : EXIT_CODES[(outcome.error as RunError).code];
+}
+
+function usage(json: boolean | undefined, message: string): void {
+  report(json, {
+    ok: false,
+    error: { code: 'E_USAGE', message },
+    logs: [],
+    stats: { durationMs: 0, calls: 0 },
+  });
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('Run a tool script under a policy.')
+    .argument('<script>', 'the script file (.js, or .ts for TypeScript): the body of an async function')
+    .requiredOption('-p, --policy <file>', 'the policy file (YAML)')
+    .addOption(new Option('-i, --input <json>', 'the task input, as JSON text').conflicts('inputFile'))
+    .option('--input-file <file>', 'read the task input (JSON) from a file')
+    .option('--audit <file>', 'append audit records (JSON lines) to this file')
+    .option('--json', 'print exactly one JSON object: { ok, result | error, logs, stats }')
+    .action(async (scriptFile: string, flags: RunFlags) => {
+      let script: string;
+      try {
+        script = await readFile(scriptFile, 'utf8');
+      } catch (error) {
+        return usage(
+          flags.json,
+          `cannot read script ${scriptFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        );
+      }
+      let input: unknown = null;
+      try {
+        if (flags.inputFile !== undefined) input = JSON.parse(await readFile(flags.inputFile, 'utf8'));
+        else if (flags.input !== undefined) input = JSON.parse(flags.input);
+      } catch (error) {
+        return usage(flags.json, `the input is not valid JSON: ${(error as Error).message}`);
+      }
+      let audit: AuditSink | undefined;
+      try {
+        if (flags.audit !== undefined) audit = jsonlSink(flags.audit);
+      } catch (error) {
+        return usage(
+          flags.json,
+          `cannot open audit file ${flags.audit}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        );
+      }
+      const runtime = createRuntime({ size: 1, ...(audit ? { audit } : {}) });
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        const result = await runtime.run({
+          policyPath: flags.policy,
+          script,
+          scriptName: scriptFile,
+          input,
+          signal: controller.signal,
+        });
+        report(flags.json, result);
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        await runtime.close();
+      }
+    });
+}

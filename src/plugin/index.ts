@@ -1,0 +1,129 @@
+// The SDK plugin authors import (`sesame/plugin`). A plugin is data plus one factory: zod schemas
+// for its config and for each method's arguments and result, and `create(config, ctx)` that
+// returns the implementation. The runtime, not the plugin, wraps every method in the membrane
+// (validation, policy decision, audit, quotas, copying results to plain data).
+import { z } from 'zod';
+
+export { z };
+
+/** A method's contract: what the guest passes, what it gets back, and one line of docs. */
+export interface MethodSpec<A extends z.ZodTuple = z.ZodTuple, R extends z.ZodType = z.ZodType> {
+  description: string;
+  args: A;
+  returns: R;
+  /**
+   * Optional: shape the (already copied, plain, frozen) result for the guest, e.g. add
+   * `isFile()` to a stat result. Runs on the trusted side; must not close over authority.
+   */
+  present?: (result: z.output<R>) => unknown;
+}
+
+export type MethodSpecs = Record<string, MethodSpec>;
+
+/** The outcome of a policy check, named by the rule that decided it. */
+export type Decision<T = undefined> =
+  | { allow: true; rule: string; grant: T }
+  | { allow: false; rule?: string; reason: string };
+
+/** A method whose policy decision needs work (resolving a path, matching a URL). */
+export interface CheckedMethod<Args extends unknown[], Result, Grant> {
+  /** Decide before anything happens. Must not act. */
+  authorize(...args: Args): Decision<Grant> | Promise<Decision<Grant>>;
+  /** Act on an allowed call; `grant` is what authorize returned. */
+  invoke(grant: Grant, ...args: Args): Result | Promise<Result>;
+}
+
+type ArgsOf<S extends MethodSpec> = z.output<S['args']> extends infer T extends unknown[] ? T : never;
+type ResultOf<S extends MethodSpec> = z.input<S['returns']>;
+
+export type MethodImpl<S extends MethodSpec> =
+  // biome-ignore lint/suspicious/noExplicitAny: the grant type is the plugin's own choice
+  CheckedMethod<ArgsOf<S>, ResultOf<S>, any> | ((...args: ArgsOf<S>) => ResultOf<S> | Promise<ResultOf<S>>);
+
+export type Implementation<M extends MethodSpecs> = { [K in keyof M]: MethodImpl<M[K]> };
+
+/** What a plugin may use. Nothing else of the host reaches it. */
+export interface PluginContext {
+  /** The capability's name in the policy (the guest global). */
+  readonly capability: string;
+  /** The task named by the policy. */
+  readonly task: string;
+  /** The directory of the policy file; relative paths in config resolve against it. */
+  readonly policyDir: string;
+  /** Resolve a path from the config against the policy's directory. */
+  resolvePath(path: string): string;
+  /** Diagnostic output for operators (not shown to the script). */
+  log(message: string): void;
+}
+
+/** A problem a plugin finds in its config beyond what the schema says (e.g. a root that does not exist). */
+export interface ConfigIssue {
+  /** Path inside the capability's config, e.g. ['root'] or ['write', 0]. */
+  path: (string | number)[];
+  message: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any zod object shape
+export type ConfigSchema = z.ZodObject<any>;
+
+export interface PluginDefinition<
+  C extends ConfigSchema = ConfigSchema,
+  M extends MethodSpecs = MethodSpecs,
+> {
+  /** The name a policy uses in `plugin:`. */
+  name: string;
+  /** One paragraph for `policy explain` and the docs. */
+  description: string;
+  /** The capability's config in the policy, without the `plugin` key. */
+  config: C;
+  methods: M;
+  /** Checks that need the file system or other facts; run when the policy is loaded. */
+  check?: (config: z.output<C>, ctx: Pick<PluginContext, 'policyDir' | 'resolvePath'>) => ConfigIssue[];
+  /** Describe in plain words what a given config allows (for `sesame policy explain`). */
+  explain?: (config: z.output<C>, ctx: Pick<PluginContext, 'policyDir' | 'resolvePath'>) => string[];
+  create(config: z.output<C>, ctx: PluginContext): Implementation<M>;
+  /**
+   * Optional extra guest globals this capability turns on (the clock plugin makes `Date.now()`
+   * work). They bypass the membrane, so they must be pure functions of ambient facts.
+   */
+  globals?: (config: z.output<C>, ctx: PluginContext) => Record<string, unknown>;
+}
+
+/** An error a plugin throws on purpose: its code and message reach the script as they are. */
+export class PluginError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'PluginError';
+    this.code = code;
+  }
+}
+
+/** Define a plugin. Types of config, arguments and results come from the schemas. */
+export function definePlugin<C extends ConfigSchema, M extends MethodSpecs>(
+  def: PluginDefinition<C, M>,
+): PluginDefinition<C, M> {
+  if (!/^[a-z][a-z0-9-]*$/.test(def.name)) {
+    throw new TypeError(`plugin name ${JSON.stringify(def.name)} must be lower-case letters, digits and '-'`);
+  }
+  if (!(def.config instanceof z.ZodObject))
+    throw new TypeError(`${def.name}: config must be z.object({...})`);
+  for (const [method, spec] of Object.entries(def.methods)) {
+    if (!(spec.args instanceof z.ZodTuple))
+      throw new TypeError(`${def.name}.${method}: args must be z.tuple([...])`);
+    if (!spec.description) throw new TypeError(`${def.name}.${method}: a description is required`);
+  }
+  return Object.freeze({ ...def, methods: Object.freeze({ ...def.methods }) });
+}
+
+export const allow = <T = undefined>(rule: string, grant?: T): Decision<T> => ({
+  allow: true,
+  rule,
+  grant: grant as T,
+});
+export const deny = (reason: string, rule?: string): Decision<never> =>
+  rule === undefined ? { allow: false, reason } : { allow: false, rule, reason };
+
+/** A plugin of any config and methods, as registries hold them. */
+// biome-ignore lint/suspicious/noExplicitAny: registries hold plugins of every shape
+export type AnyPlugin = PluginDefinition<any, any>;

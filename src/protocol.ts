@@ -1,0 +1,163 @@
+// The messages between the supervisor (host side) and the sandbox worker, and the data both sides
+// share: error codes, limits, audit records. This is the only module both sides import.
+
+/** Every error code a run can end with. Stable: hosts and outside checks match on these. */
+export const ERROR_CODES = [
+  'E_POLICY',
+  'E_SYNTAX',
+  'E_SCRIPT',
+  'E_DENIED',
+  'E_TIMEOUT',
+  'E_MEMORY',
+  'E_CALL_LIMIT',
+  'E_OUTPUT_LIMIT',
+  'E_INPUT_LIMIT',
+  'E_ABORTED',
+  'E_USAGE',
+  'E_INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The CLI exit code for each error code (0 is success). */
+export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = Object.freeze({
+  E_POLICY: 2,
+  E_SYNTAX: 1,
+  E_SCRIPT: 1,
+  E_DENIED: 1,
+  E_INTERNAL: 1,
+  E_TIMEOUT: 3,
+  E_MEMORY: 3,
+  E_CALL_LIMIT: 3,
+  E_OUTPUT_LIMIT: 3,
+  E_INPUT_LIMIT: 3,
+  E_ABORTED: 4,
+  E_USAGE: 2,
+});
+
+export interface RunError {
+  code: ErrorCode;
+  message: string;
+  /** 1-based line in the script's own numbering, when known. */
+  line?: number;
+  /** 1-based column, when known. */
+  column?: number;
+}
+
+export interface Limits {
+  timeoutMs: number;
+  memoryMb: number;
+  maxCalls: number;
+  maxOutputBytes: number;
+}
+
+/** One capability as the worker needs it: validated config, plain data only. */
+export interface CapabilityGrant {
+  /** The guest global's name. */
+  name: string;
+  /** The plugin that provides it. */
+  plugin: string;
+  /** The plugin's config, already validated by the plugin's schema on the host. */
+  config: unknown;
+}
+
+/** Where the audit trail of a call stands. */
+export type Decision = 'allow' | 'deny';
+
+/** Written before a capability acts (decision allow) so a killed run still shows what it started. */
+export interface IntentRecord {
+  event: 'call.intent';
+  ts: string;
+  runId: string;
+  task: string;
+  seq: number;
+  cap: string;
+  plugin: string;
+  method: string;
+  args: unknown;
+  decision: 'allow';
+  rule: string;
+}
+
+/** The contract's audit record: one per finished (or denied) capability call. */
+export interface CallRecord {
+  event: 'call';
+  ts: string;
+  runId: string;
+  task: string;
+  seq: number;
+  cap: string;
+  plugin: string;
+  method: string;
+  args: unknown;
+  decision: Decision;
+  rule?: string;
+  outcome: 'ok' | 'error';
+  error?: { code: string; message: string };
+  durationMs: number;
+  resultBytes?: number;
+}
+
+export interface RunStartRecord {
+  event: 'run.start';
+  ts: string;
+  runId: string;
+  task: string;
+  policyHash: string;
+  scriptHash: string;
+  limits: Limits;
+  capabilities: Record<string, string>;
+}
+
+export interface RunEndRecord {
+  event: 'run.end';
+  ts: string;
+  runId: string;
+  task: string;
+  ok: boolean;
+  error?: { code: ErrorCode; message: string };
+  durationMs: number;
+  calls: number;
+}
+
+export type AuditRecord = RunStartRecord | IntentRecord | CallRecord | RunEndRecord;
+
+/** Supervisor -> worker. */
+export interface RunRequest {
+  type: 'run';
+  runId: string;
+  task: string;
+  /** The script wrapped as `(async function () {\n<body>\n})`, types already stripped. */
+  source: string;
+  input: unknown;
+  limits: Limits;
+  capabilities: CapabilityGrant[];
+  /** Directory of the policy file: relative paths in plugin configs resolve against it. */
+  policyDir: string;
+}
+
+export type SupervisorMessage = RunRequest;
+
+/** Worker -> supervisor. */
+export type SandboxMessage =
+  | { type: 'ready'; lockdownMs: number }
+  | { type: 'audit'; runId: string; record: IntentRecord | CallRecord }
+  | { type: 'log'; runId: string; line: string }
+  /** A limit was crossed: the run is over whatever the script does next. */
+  | { type: 'violation'; runId: string; error: RunError }
+  | {
+      type: 'done';
+      runId: string;
+      ok: boolean;
+      result?: unknown;
+      error?: RunError;
+      calls: number;
+    };
+
+/** The number of lines the evaluator puts before the script body. */
+export const SCRIPT_LINE_OFFSET = 1;
+/** The name under which stack traces show the script. */
+export const SCRIPT_URL = 'sesame:script';
+
+export function wrapScript(body: string): string {
+  return `(async function () {\n${body}\n})\n//# sourceURL=${SCRIPT_URL}\n`;
+}

@@ -1,0 +1,196 @@
+// One run inside the sandbox worker: build the capabilities the policy grants, wrap them in the
+// membrane, evaluate the script in a fresh Compartment and report the outcome as plain data.
+import path from 'node:path';
+import type { AnyPlugin, PluginContext } from '../plugin/index.ts';
+import type { RunError, RunRequest, SandboxMessage } from '../protocol.ts';
+import { SCRIPT_LINE_OFFSET, SCRIPT_URL } from '../protocol.ts';
+import { makeConsole } from './console.ts';
+import { type RunState, wrapCapability } from './membrane.ts';
+import { CopyError, CopyLimitError, copyPlain } from './passable.ts';
+
+const MAX_MESSAGE = 2000;
+const stackLine = new RegExp(`${SCRIPT_URL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`);
+/** Globals a guest always has besides its capabilities. */
+const RESERVED = new Set(['input', 'console']);
+
+/** Send a message to the supervisor; resolves once it is written to the channel. */
+export type Post = (message: SandboxMessage) => Promise<void>;
+
+/** Where in the script an error was thrown, from the privileged stack string. */
+function locate(error: unknown): { line?: number; column?: number } {
+  try {
+    const stack = globalThis.getStackString?.(error) ?? '';
+    const m = stackLine.exec(stack);
+    if (!m) return {};
+    return { line: Number(m[1]) - SCRIPT_LINE_OFFSET, column: Number(m[2]) };
+  } catch {
+    return {};
+  }
+}
+
+/** A bounded string for a thrown guest value; guest getters may run, host functions are not exposed. */
+function describeThrown(error: unknown): string {
+  try {
+    if (error !== null && typeof error === 'object') {
+      const name = Reflect.get(error, 'name');
+      const message = Reflect.get(error, 'message');
+      if (typeof message === 'string') {
+        return `${typeof name === 'string' ? name : 'Error'}: ${message}`.slice(0, MAX_MESSAGE);
+      }
+    }
+    return `uncaught ${typeof error === 'string' ? JSON.stringify(error) : String(error)}`.slice(
+      0,
+      MAX_MESSAGE,
+    );
+  } catch {
+    return 'uncaught value (unprintable)';
+  }
+}
+
+export async function runScript(
+  req: RunRequest,
+  plugins: ReadonlyMap<string, AnyPlugin>,
+  post: Post,
+): Promise<void> {
+  const { runId, limits } = req;
+  let violation: RunError | undefined;
+  let outputBytes = 0;
+  const state: RunState = {
+    runId,
+    task: req.task,
+    maxCalls: limits.maxCalls,
+    calls: 0,
+    revoked: false,
+    inFlight: 0,
+    ownErrors: new WeakSet(),
+    audit: (record) => void post({ type: 'audit', runId, record }),
+    auditBeforeAct: (record) => post({ type: 'audit', runId, record }),
+    violate(code, message) {
+      if (violation) return;
+      violation = { code, message };
+      void post({ type: 'violation', runId, error: violation });
+    },
+  };
+  const finish = (outcome: { ok: boolean; result?: unknown; error?: RunError }) => {
+    state.revoked = true;
+    const error = violation ?? outcome.error;
+    void post(
+      error
+        ? { type: 'done', runId, ok: false, error, calls: state.calls }
+        : { type: 'done', runId, ok: true, result: outcome.result, calls: state.calls },
+    );
+  };
+
+  // Capabilities: fresh instances per run, wrapped by the membrane.
+  const globals: Record<string, unknown> = {};
+  try {
+    for (const grant of req.capabilities) {
+      const plugin = plugins.get(grant.plugin);
+      if (!plugin) throw new Error(`plugin ${grant.plugin} is not installed in the sandbox`);
+      const ctx: PluginContext = harden({
+        capability: grant.name,
+        task: req.task,
+        policyDir: req.policyDir,
+        resolvePath: (p: string) => path.resolve(req.policyDir, p),
+        log: () => {},
+      });
+      const impl = plugin.create(grant.config, ctx);
+      globals[grant.name] = wrapCapability(grant.name, plugin, impl, state);
+      if (plugin.globals) {
+        for (const [key, value] of Object.entries(plugin.globals(grant.config, ctx))) {
+          if (!(key in globals)) globals[key] = harden(value);
+        }
+      }
+    }
+  } catch (error) {
+    finish({
+      ok: false,
+      error: { code: 'E_POLICY', message: `cannot create capabilities: ${describeThrown(error)}` },
+    });
+    return;
+  }
+
+  const console = makeConsole({
+    write(line) {
+      outputBytes += Buffer.byteLength(line) + 1;
+      if (outputBytes > limits.maxOutputBytes) {
+        state.violate('E_OUTPUT_LIMIT', `console output exceeds maxOutputBytes (${limits.maxOutputBytes})`);
+        return false;
+      }
+      void post({ type: 'log', runId, line });
+      return true;
+    },
+  });
+
+  const compartment = new Compartment({ __options__: true });
+  const define = (key: string, value: unknown) =>
+    Object.defineProperty(compartment.globalThis, key, {
+      value,
+      enumerable: true,
+      writable: false,
+      configurable: false,
+    });
+  define('input', harden(req.input));
+  define('console', console);
+  for (const [key, value] of Object.entries(globals)) if (!RESERVED.has(key)) define(key, value);
+
+  let body: () => Promise<unknown>;
+  try {
+    body = compartment.evaluate(req.source) as () => Promise<unknown>;
+  } catch (error) {
+    const message = describeThrown(error);
+    const ses = /rejected at \S*?:(\d+)/.exec(message);
+    finish({
+      ok: false,
+      error: {
+        code: 'E_SYNTAX',
+        message,
+        ...(ses ? { line: Number(ses[1]) - SCRIPT_LINE_OFFSET } : {}),
+      },
+    });
+    return;
+  }
+
+  let outcome: { ok: boolean; result?: unknown; error?: RunError };
+  try {
+    const value = await body();
+    outcome = { ok: true, result: value };
+  } catch (error) {
+    if (error !== null && typeof error === 'object' && state.ownErrors.has(error)) {
+      const code = (error as { code: string }).code;
+      outcome = {
+        ok: false,
+        error: {
+          code: code === 'E_DENIED' || code === 'E_CALL_LIMIT' ? code : 'E_SCRIPT',
+          message: describeThrown(error),
+          ...locate(error),
+        },
+      };
+    } else {
+      outcome = { ok: false, error: { code: 'E_SCRIPT', message: describeThrown(error), ...locate(error) } };
+    }
+  }
+
+  // Wait for calls the script left running, so their records land inside the run.
+  if (state.inFlight > 0) await new Promise<void>((resolve) => (state.settled = resolve));
+
+  if (outcome.ok) {
+    try {
+      const copied = copyPlain(outcome.result, {
+        maxBytes: limits.maxOutputBytes,
+        allowBytes: false,
+        label: 'result',
+      });
+      outcome = { ok: true, result: copied.value };
+    } catch (error) {
+      if (error instanceof CopyLimitError) {
+        state.violate('E_OUTPUT_LIMIT', `the result exceeds maxOutputBytes (${limits.maxOutputBytes})`);
+      }
+      const message = error instanceof CopyError ? error.message : 'the result is not plain data';
+      outcome = { ok: false, error: { code: 'E_SCRIPT', message } };
+    }
+  }
+  // Report from a fresh macrotask: the script's leftover microtasks must drain first, so a run
+  // is only done when the worker is really idle again.
+  setImmediate(() => finish(outcome));
+}

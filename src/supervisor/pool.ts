@@ -1,0 +1,255 @@
+// A pool of locked-down sandbox processes. A sandbox runs one script at a time, is replaced when a
+// run is killed, and is retired after a number of runs. Each sandbox is an OS process rather than
+// a worker thread: V8 ends the whole process on some failures a script can provoke (an allocation
+// larger than the heap limit, invalid-size errors), and those must end only the sandbox, never the
+// host. Sandboxes are kept per memory limit, since V8's heap limit is fixed when a process starts.
+import { type ChildProcess, fork } from 'node:child_process';
+import os from 'node:os';
+import type { RunRequest, SandboxMessage } from '../protocol.ts';
+
+/** Heap the runtime itself uses in a sandbox (SES, zod, plugins), added to the policy's memoryMb. */
+const RUNTIME_HEAP_MB = 32;
+/** Resident memory of an idle sandbox process, added to twice memoryMb for the watchdog's limit. */
+const RUNTIME_RSS_MB = 160;
+/** What a dying sandbox prints when memory ran out (V8's own message, or the watchdog's). */
+const OUT_OF_MEMORY = /heap out of memory|sesame-sandbox: memory limit exceeded|Allocation failed/i;
+
+export interface PoolOptions {
+  /** Most sandboxes alive at once (default: the number of cores). */
+  size?: number;
+  /** Retire a sandbox after this many runs (default 1000). */
+  maxRunsPerSandbox?: number;
+}
+
+export type SandboxEvent =
+  | { kind: 'message'; message: SandboxMessage }
+  | {
+      kind: 'exit';
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      outOfMemory: boolean;
+      detail: string;
+    };
+
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const entry = new URL(`../sandbox/entry${ext}`, import.meta.url);
+const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number);
+/** Running from TypeScript sources (tests) on a Node that does not strip types by default. */
+const stripFlag =
+  ext === '.ts' && (nodeMajor < 23 || (nodeMajor === 23 && nodeMinor < 6))
+    ? ['--experimental-strip-types']
+    : [];
+
+export class Sandbox {
+  readonly memoryMb: number;
+  readonly ready: Promise<number>;
+  runs = 0;
+  exited = false;
+  /** Counted out of the pool already (dropping twice must not free two slots). */
+  retired = false;
+  private readonly child: ChildProcess;
+  private listener: ((event: SandboxEvent) => void) | undefined;
+  private stderrTail = '';
+  private readonly exitPromise: Promise<void>;
+
+  constructor(memoryMb: number) {
+    this.memoryMb = memoryMb;
+    this.child = fork(entry, [], {
+      // No host environment in the sandbox, and nothing it prints reaches the host's streams.
+      env: { SESAME_SANDBOX_RSS_MB: String(memoryMb * 2 + RUNTIME_RSS_MB) },
+      execArgv: [
+        ...stripFlag,
+        `--max-old-space-size=${memoryMb + RUNTIME_HEAP_MB}`,
+        '--max-semi-space-size=8',
+      ],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000);
+    });
+    let readyResolve: (ms: number) => void;
+    let readyReject: (error: Error) => void;
+    this.ready = new Promise<number>((resolve, reject) => {
+      readyResolve = resolve;
+      readyReject = reject;
+    });
+    this.ready.catch(() => {});
+    this.child.on('message', (message: SandboxMessage) => {
+      if (message.type === 'ready') readyResolve(message.lockdownMs);
+      else this.listener?.({ kind: 'message', message });
+    });
+    this.child.on('error', (error) => {
+      this.stderrTail += `\n${error.message}`;
+    });
+    // 'close' comes after the process exited AND its stderr is drained, so the reason is known.
+    this.exitPromise = new Promise((resolve) => {
+      this.child.on('close', (code, signal) => {
+        this.exited = true;
+        const detail = this.stderrTail.trim();
+        readyReject(new Error(`sandbox failed to start: ${detail || `exit ${code ?? signal}`}`));
+        this.listener?.({ kind: 'exit', code, signal, outOfMemory: OUT_OF_MEMORY.test(detail), detail });
+        resolve();
+      });
+    });
+    this.unref();
+  }
+
+  /** Start a run; events of this run go to `listener` until `detach()`. */
+  start(req: RunRequest, listener: (event: SandboxEvent) => void): void {
+    this.runs++;
+    this.listener = listener;
+    this.child.ref();
+    (this.child.channel as { ref?: () => void } | undefined)?.ref?.();
+    this.child.send(req);
+  }
+
+  detach(): void {
+    this.listener = undefined;
+    this.unref();
+  }
+
+  /** Stop the process now (a runaway loop cannot prevent it); resolves once it has exited. */
+  terminate(): Promise<void> {
+    if (!this.exited) {
+      // Keep the host alive until the sandbox is really gone, so close() can be awaited.
+      this.child.ref();
+      this.child.kill('SIGKILL');
+    }
+    return this.exitPromise;
+  }
+
+  /** An idle sandbox must not keep the host process alive. */
+  private unref(): void {
+    this.child.unref();
+    (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
+  }
+}
+
+interface Waiter {
+  memoryMb: number;
+  resolve: (worker: Sandbox) => void;
+  reject: (error: Error) => void;
+}
+
+export class Pool {
+  readonly size: number;
+  readonly maxRunsPerSandbox: number;
+  private readonly idle: Sandbox[] = [];
+  private readonly waiters: Waiter[] = [];
+  private live = 0;
+  private closed = false;
+
+  constructor(options: PoolOptions = {}) {
+    this.size = Math.max(1, options.size ?? os.availableParallelism());
+    this.maxRunsPerSandbox = Math.max(1, options.maxRunsPerSandbox ?? 1000);
+  }
+
+  /** Start workers ahead of demand so the first runs pay no start-up. */
+  async prewarm(memoryMb: number, count = this.size): Promise<void> {
+    const started: Sandbox[] = [];
+    while (this.live < this.size && started.length < count) started.push(this.spawn(memoryMb));
+    await Promise.all(started.map((w) => w.ready.then(() => this.park(w)).catch(() => this.drop(w))));
+  }
+
+  /** A ready worker for this memory limit; waits in line when all are busy. */
+  async acquire(memoryMb: number): Promise<Sandbox> {
+    if (this.closed) throw new Error('the runtime is closed');
+    const i = this.idle.findIndex((w) => w.memoryMb === memoryMb);
+    if (i >= 0) return this.idle.splice(i, 1)[0] as Sandbox;
+    if (this.live >= this.size && this.idle.length > 0) {
+      // Trade an idle worker of another memory limit for one of ours.
+      this.drop(this.idle.shift() as Sandbox, true);
+    }
+    if (this.live < this.size) {
+      const worker = this.spawn(memoryMb);
+      try {
+        await worker.ready;
+      } catch (error) {
+        this.drop(worker);
+        throw error;
+      }
+      return worker;
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ memoryMb, resolve, reject }));
+  }
+
+  /** A run finished normally: reuse the worker, or retire it after maxRunsPerSandbox. */
+  release(worker: Sandbox): void {
+    worker.detach();
+    if (worker.runs >= this.maxRunsPerSandbox || this.closed) {
+      this.drop(worker, true);
+      return;
+    }
+    this.park(worker);
+  }
+
+  /** A run was killed: the worker is gone; start a replacement in the background. */
+  async discard(worker: Sandbox): Promise<void> {
+    // Detach only once the thread is gone: what it sent before dying still reaches the run.
+    await worker.terminate();
+    worker.detach();
+    this.drop(worker);
+    if (!this.closed && this.waiters.length === 0 && this.live < this.size) {
+      const fresh = this.spawn(worker.memoryMb);
+      fresh.ready.then(() => this.park(fresh)).catch(() => this.drop(fresh));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('the runtime is closed'));
+    await Promise.all(this.idle.splice(0).map((w) => this.drop(w, true)));
+  }
+
+  private spawn(memoryMb: number): Sandbox {
+    this.live++;
+    return new Sandbox(memoryMb);
+  }
+
+  private park(worker: Sandbox): void {
+    if (worker.exited) return;
+    const w = this.waiters.findIndex((x) => x.memoryMb === worker.memoryMb);
+    if (w >= 0) {
+      this.waiters.splice(w, 1)[0]?.resolve(worker);
+      return;
+    }
+    if (this.closed) {
+      this.drop(worker, true);
+      return;
+    }
+    this.idle.push(worker);
+    this.serveOtherWaiters();
+  }
+
+  private drop(worker: Sandbox, terminate = false): Promise<void> {
+    const i = this.idle.indexOf(worker);
+    if (i >= 0) this.idle.splice(i, 1);
+    if (!worker.retired) {
+      worker.retired = true;
+      this.live--;
+    }
+    const done = terminate ? worker.terminate() : Promise.resolve();
+    this.serveOtherWaiters();
+    return done;
+  }
+
+  /** Waiters for a memory limit no idle worker has: make room and start one for them. */
+  private serveOtherWaiters(): void {
+    while (this.waiters.length > 0 && !this.closed) {
+      if (this.live >= this.size) {
+        if (this.idle.length === 0) return;
+        this.drop(this.idle.shift() as Sandbox, true);
+      }
+      const waiter = this.waiters.shift() as Waiter;
+      const worker = this.spawn(waiter.memoryMb);
+      worker.ready.then(
+        () => waiter.resolve(worker),
+        (error: Error) => {
+          this.drop(worker);
+          waiter.reject(error);
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,306 @@
+// The host side of sesame: createRuntime() and the lifecycle of one run. The supervisor owns the
+// clock and the audit trail; the sandbox worker only proposes. A run never rejects for anything
+// the script does: every failure comes back as `error: { code, message }`.
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { builtinPlugins } from '../../plugins/index.ts';
+import type { AuditSink } from '../audit/sinks.ts';
+import type { AnyPlugin } from '../plugin/index.ts';
+import { type LoadedPolicy, PolicyError, parsePolicy } from '../policy/load.ts';
+import type { AuditRecord, CapabilityGrant, ErrorCode, RunError, RunRequest } from '../protocol.ts';
+import { Pool, type PoolOptions, type Sandbox, type SandboxEvent } from './pool.ts';
+import {
+  DEFAULT_MAX_SCRIPT_BYTES,
+  languageOf,
+  locateSyntaxError,
+  prepareScript,
+  type ScriptLanguage,
+} from './script.ts';
+
+export interface RuntimeOptions extends PoolOptions {
+  /** Where every run's audit records go, besides the run's own result. */
+  audit?: AuditSink | AuditSink[];
+  /** Largest script accepted, in bytes (default 1 MiB). */
+  maxScriptBytes?: number;
+  /** Largest input accepted, as JSON bytes (default 1 MiB). */
+  maxInputBytes?: number;
+}
+
+export interface RunOptions {
+  /** A policy loaded with loadPolicy(), or the YAML text of one. */
+  policy?: LoadedPolicy | string;
+  /** Or the path of a policy file (read and cached by content). */
+  policyPath?: string;
+  /** The script: the body of an async function. */
+  script: string;
+  /** The script's file name: `.ts` selects TypeScript, and messages use it. */
+  scriptName?: string;
+  language?: ScriptLanguage;
+  /** The task input, JSON data; the script sees it as the global `input`. */
+  input?: unknown;
+  /** Aborting ends the run with E_ABORTED. */
+  signal?: AbortSignal;
+  /** Called with each audit record of this run as it happens. */
+  onAudit?: (record: AuditRecord) => void;
+}
+
+export interface RunResult {
+  ok: boolean;
+  result?: unknown;
+  error?: RunError;
+  logs: string[];
+  stats: { durationMs: number; calls: number };
+  /** Every audit record of this run, in order. */
+  audit: AuditRecord[];
+  runId: string;
+}
+
+export interface Runtime {
+  run(options: RunOptions): Promise<RunResult>;
+  /** Start sandbox workers ahead of demand (for the default memory limit unless given). */
+  prewarm(memoryMb?: number): Promise<void>;
+  close(): Promise<void>;
+  readonly plugins: readonly AnyPlugin[];
+}
+
+const POLICY_CACHE_SIZE = 256;
+const DEFAULT_MAX_INPUT_BYTES = 1 << 20;
+
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  const plugins = builtinPlugins;
+  const pool = new Pool(options);
+  const sinks =
+    options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit];
+  const maxScriptBytes = options.maxScriptBytes ?? DEFAULT_MAX_SCRIPT_BYTES;
+  const maxInputBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  const policyCache = new Map<string, LoadedPolicy>();
+  let closed = false;
+
+  async function resolvePolicy(opts: RunOptions): Promise<LoadedPolicy> {
+    if (opts.policy !== undefined && typeof opts.policy !== 'string') return opts.policy;
+    const file = opts.policyPath === undefined ? undefined : path.resolve(opts.policyPath);
+    const text = file === undefined ? opts.policy : await fs.readFile(file, 'utf8');
+    if (typeof text !== 'string')
+      throw new PolicyError([
+        { file: '<policy>', line: 1, column: 1, path: [], message: 'no policy given (policy or policyPath)' },
+      ]);
+    const key = `${file ?? ''}\0${createHash('sha256').update(text).digest('hex')}`;
+    const cached = policyCache.get(key);
+    if (cached) return cached;
+    const loaded = parsePolicy(text, file === undefined ? { plugins } : { file, plugins });
+    if (policyCache.size >= POLICY_CACHE_SIZE) policyCache.delete(policyCache.keys().next().value as string);
+    policyCache.set(key, loaded);
+    return loaded;
+  }
+
+  async function run(opts: RunOptions): Promise<RunResult> {
+    const started = performance.now();
+    const runId = randomUUID();
+    const audit: AuditRecord[] = [];
+    const logs: string[] = [];
+    const emit = (record: AuditRecord) => {
+      audit.push(record);
+      for (const sink of sinks) sink.write(record);
+      opts.onAudit?.(record);
+    };
+    const early = (error: RunError): RunResult => ({
+      ok: false,
+      error,
+      logs,
+      stats: { durationMs: performance.now() - started, calls: 0 },
+      audit,
+      runId,
+    });
+
+    if (closed) return early({ code: 'E_USAGE', message: 'the runtime is closed' });
+    let policy: LoadedPolicy;
+    try {
+      policy = await resolvePolicy(opts);
+    } catch (error) {
+      if (error instanceof PolicyError) return early({ code: 'E_POLICY', message: error.message });
+      return early({ code: 'E_POLICY', message: `cannot read policy: ${(error as Error).message}` });
+    }
+    if (typeof opts.script !== 'string')
+      return early({ code: 'E_USAGE', message: 'script must be a string' });
+
+    let input: unknown;
+    try {
+      const json = JSON.stringify(opts.input ?? null);
+      if (Buffer.byteLength(json) > maxInputBytes) {
+        return early({ code: 'E_INPUT_LIMIT', message: `the input is larger than ${maxInputBytes} bytes` });
+      }
+      input = JSON.parse(json);
+    } catch {
+      return early({ code: 'E_USAGE', message: 'input must be JSON data' });
+    }
+
+    const limits = policy.limits;
+    const ended = (error: RunError | undefined, calls: number) =>
+      emit({
+        event: 'run.end',
+        ts: new Date().toISOString(),
+        runId,
+        task: policy.task,
+        ok: error === undefined,
+        ...(error ? { error: { code: error.code, message: error.message } } : {}),
+        durationMs: performance.now() - started,
+        calls,
+      });
+    emit({
+      event: 'run.start',
+      ts: new Date().toISOString(),
+      runId,
+      task: policy.task,
+      policyHash: policy.hash,
+      scriptHash: createHash('sha256').update(opts.script).digest('hex'),
+      limits,
+      capabilities: Object.fromEntries(Object.entries(policy.capabilities).map(([k, v]) => [k, v.plugin])),
+    });
+
+    const prepared = prepareScript(opts.script, opts.language ?? languageOf(opts.scriptName), maxScriptBytes);
+    if ('error' in prepared) {
+      ended(prepared.error, 0);
+      return { ...early(prepared.error), audit };
+    }
+    if (opts.signal?.aborted) {
+      const error: RunError = { code: 'E_ABORTED', message: 'the run was aborted before it started' };
+      ended(error, 0);
+      return { ...early(error), audit };
+    }
+
+    const capabilities: CapabilityGrant[] = Object.entries(policy.capabilities).map(([name, cap]) => ({
+      name,
+      plugin: cap.plugin,
+      config: cap.config,
+    }));
+    const request: RunRequest = {
+      type: 'run',
+      runId,
+      task: policy.task,
+      source: prepared.source,
+      input,
+      limits,
+      capabilities,
+      policyDir: policy.dir,
+    };
+
+    let worker: Sandbox;
+    try {
+      worker = await pool.acquire(limits.memoryMb);
+    } catch (error) {
+      const failure: RunError = { code: 'E_INTERNAL', message: (error as Error).message };
+      ended(failure, 0);
+      return { ...early(failure), audit };
+    }
+
+    return new Promise<RunResult>((resolve) => {
+      let calls = 0;
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (outcome: { ok: boolean; result?: unknown; error?: RunError }, kill: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        const done = () => {
+          let error = outcome.error;
+          if (error?.code === 'E_SYNTAX') error = locateSyntaxError(prepared.source, error);
+          ended(error, calls);
+          resolve({
+            ok: outcome.ok,
+            ...(outcome.ok ? { result: outcome.result } : { error: error as RunError }),
+            logs,
+            stats: { durationMs: performance.now() - started, calls },
+            audit,
+            runId,
+          });
+        };
+        if (kill) {
+          // Keep listening until the thread is gone: records it sent before dying still land.
+          void pool.discard(worker).then(done);
+        } else {
+          worker.detach();
+          pool.release(worker);
+          done();
+        }
+      };
+      const kill = (code: ErrorCode, message: string) =>
+        finish({ ok: false, error: { code, message } }, true);
+      const onAbort = () => kill('E_ABORTED', 'the run was aborted by the host');
+
+      const listener = (event: SandboxEvent) => {
+        if (event.kind === 'exit') {
+          if (settled) return;
+          if (event.outOfMemory)
+            finish(
+              {
+                ok: false,
+                error: {
+                  code: 'E_MEMORY',
+                  message: `the script used more than memoryMb (${limits.memoryMb} MiB)`,
+                },
+              },
+              true,
+            );
+          else
+            finish(
+              {
+                ok: false,
+                error: {
+                  code: 'E_INTERNAL',
+                  message: `the sandbox crashed (${event.signal ?? `exit ${event.code}`})`,
+                },
+              },
+              true,
+            );
+          return;
+        }
+        const message = event.message;
+        if (message.type !== 'ready' && message.runId !== runId) return;
+        switch (message.type) {
+          case 'audit':
+            calls = Math.max(calls, message.record.seq);
+            emit(message.record);
+            break;
+          case 'log':
+            logs.push(message.line);
+            break;
+          case 'violation':
+            if (!settled) finish({ ok: false, error: message.error }, true);
+            break;
+          case 'done':
+            calls = message.calls;
+            if (!settled) {
+              finish(
+                message.ok
+                  ? { ok: true, result: message.result }
+                  : { ok: false, ...(message.error ? { error: message.error } : {}) },
+                false,
+              );
+            }
+            break;
+        }
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      timer = setTimeout(
+        () => kill('E_TIMEOUT', `the script ran longer than timeoutMs (${limits.timeoutMs} ms)`),
+        limits.timeoutMs,
+      );
+      worker.start(request, listener);
+    });
+  }
+
+  return {
+    run,
+    plugins,
+    async prewarm(memoryMb = 64) {
+      await pool.prewarm(memoryMb);
+    },
+    async close() {
+      closed = true;
+      await pool.close();
+      for (const sink of sinks) sink.close?.();
+    },
+  };
+}
