@@ -13,8 +13,8 @@ const stackLine = new RegExp(`${SCRIPT_URL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
 /** Globals a guest always has besides its capabilities. */
 const RESERVED = new Set(['input', 'console']);
 
-/** Send a message to the supervisor; resolves once it is written to the channel. */
-export type Post = (message: SandboxMessage) => Promise<void>;
+/** Send a message to the supervisor; it has left the sandbox when this returns. */
+export type Post = (message: SandboxMessage) => void;
 
 /** Where in the script an error was thrown, from the privileged stack string. */
 function locate(error: unknown): { line?: number; column?: number } {
@@ -63,18 +63,17 @@ export async function runScript(
     revoked: false,
     inFlight: 0,
     ownErrors: new WeakSet(),
-    audit: (record) => void post({ type: 'audit', runId, record }),
-    auditBeforeAct: (record) => post({ type: 'audit', runId, record }),
+    audit: (record) => post({ type: 'audit', runId, record }),
     violate(code, message) {
       if (violation) return;
       violation = { code, message };
-      void post({ type: 'violation', runId, error: violation });
+      post({ type: 'violation', runId, error: violation });
     },
   };
   const finish = (outcome: { ok: boolean; result?: unknown; error?: RunError }) => {
     state.revoked = true;
     const error = violation ?? outcome.error;
-    void post(
+    post(
       error
         ? { type: 'done', runId, ok: false, error, calls: state.calls }
         : { type: 'done', runId, ok: true, result: outcome.result, calls: state.calls },
@@ -117,7 +116,7 @@ export async function runScript(
         state.violate('E_OUTPUT_LIMIT', `console output exceeds maxOutputBytes (${limits.maxOutputBytes})`);
         return false;
       }
-      void post({ type: 'log', runId, line });
+      post({ type: 'log', runId, line });
       return true;
     },
   });

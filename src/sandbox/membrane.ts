@@ -24,9 +24,8 @@ export interface RunState {
   settled?: () => void;
   /** Errors the membrane made, so their codes can be trusted when they end the run. */
   readonly ownErrors: WeakSet<object>;
+  /** Report a record; it has left the sandbox when this returns (intents go out before the act). */
   audit(record: IntentRecord | CallRecord): void;
-  /** Send a record and wait until it has left the sandbox: used for intents, before the act. */
-  auditBeforeAct(record: IntentRecord): Promise<void>;
   /** A limit was crossed: the run is over whatever the script does next. */
   violate(code: ErrorCode, message: string): void;
 }
@@ -159,7 +158,7 @@ export function wrapCapability(
         }
 
         // 3. Intent before the act: a run killed mid-call still shows what it started.
-        await state.auditBeforeAct({
+        state.audit({
           event: 'call.intent',
           ts: new Date().toISOString(),
           runId: state.runId,

@@ -3,11 +3,9 @@ import process from 'node:process';
 import { Worker } from 'node:worker_threads';
 import { builtinPlugins } from '../../plugins/index.ts';
 import { PluginError } from '../plugin/index.ts';
-import type { RunRequest, SandboxMessage } from '../protocol.ts';
+import type { SupervisorMessage } from '../protocol.ts';
+import { receive, send } from './channel.ts';
 import { runScript } from './evaluate.ts';
-
-if (!process.send)
-  throw new Error('sesame: the sandbox entry must run as a child process with an IPC channel');
 
 // A script may leave a rejected promise unhandled; that is its business, not a reason to crash
 // the sandbox (Node's default) or to print anything.
@@ -18,13 +16,6 @@ process.on('unhandledRejection', () => {});
 // the membrane's trusted code ever holds them.
 harden(PluginError);
 const plugins = new Map(builtinPlugins.map((p) => [p.name, p]));
-
-const send = process.send.bind(process);
-/** Send now; resolves once the message is written to the channel (for records that must land first). */
-const post = (message: SandboxMessage): Promise<void> =>
-  new Promise((resolve) => {
-    send(message, undefined, undefined, () => resolve());
-  });
 
 function startWatchdog(): void {
   const limitMb = Number(process.env.SESAME_SANDBOX_RSS_MB);
@@ -39,10 +30,10 @@ function startWatchdog(): void {
 }
 
 let busy = false;
-function onMessage(req: RunRequest): void {
+function onMessage(req: SupervisorMessage): void {
   if (req?.type !== 'run') return;
   if (busy) {
-    void post({
+    send({
       type: 'done',
       runId: req.runId,
       ok: false,
@@ -54,10 +45,10 @@ function onMessage(req: RunRequest): void {
   busy = true;
   runScript(req, plugins, (message) => {
     if (message.type === 'done') busy = false;
-    return post(message);
+    send(message);
   }).catch((error: unknown) => {
     busy = false;
-    void post({
+    send({
       type: 'done',
       runId: req.runId,
       ok: false,
@@ -73,8 +64,7 @@ function onMessage(req: RunRequest): void {
 /** Start serving runs; `lockdownMs` is reported to the supervisor with the ready message. */
 export function serve(lockdownMs: number): void {
   startWatchdog();
-  process.on('message', onMessage);
-  // The supervisor going away ends the sandbox.
-  process.on('disconnect', () => process.exit(0));
-  void post({ type: 'ready', lockdownMs });
+  // The supervisor going away (its end of stdin closes) ends the sandbox.
+  receive(onMessage, () => process.exit(0));
+  send({ type: 'ready', lockdownMs });
 }

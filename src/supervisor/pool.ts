@@ -3,8 +3,10 @@
 // a worker thread: V8 ends the whole process on some failures a script can provoke (an allocation
 // larger than the heap limit, invalid-size errors), and those must end only the sandbox, never the
 // host. Sandboxes are kept per memory limit, since V8's heap limit is fixed when a process starts.
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import os from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import type { RunRequest, SandboxMessage } from '../protocol.ts';
 
 /** Heap the runtime itself uses in a sandbox (SES, zod, plugins), added to the policy's memoryMb. */
@@ -32,13 +34,29 @@ export type SandboxEvent =
     };
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const entry = new URL(`../sandbox/entry${ext}`, import.meta.url);
+const entryPath = fileURLToPath(new URL(`../sandbox/entry${ext}`, import.meta.url));
 const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number);
 /** Running from TypeScript sources (tests) on a Node that does not strip types by default. */
 const stripFlag =
   ext === '.ts' && (nodeMajor < 23 || (nodeMajor === 23 && nodeMinor < 6))
     ? ['--experimental-strip-types']
     : [];
+
+/** Call `onLine` with each complete line of a stream. */
+function readLines(stream: Readable, onLine: (line: string) => void): void {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl = buffered.indexOf('\n');
+    while (nl >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (line) onLine(line);
+      nl = buffered.indexOf('\n');
+    }
+  });
+}
 
 export class Sandbox {
   readonly memoryMb: number;
@@ -48,23 +66,26 @@ export class Sandbox {
   /** Counted out of the pool already (dropping twice must not free two slots). */
   retired = false;
   private readonly child: ChildProcess;
+  private readonly input: Writable;
   private listener: ((event: SandboxEvent) => void) | undefined;
   private stderrTail = '';
   private readonly exitPromise: Promise<void>;
 
   constructor(memoryMb: number) {
     this.memoryMb = memoryMb;
-    this.child = fork(entry, [], {
-      // No host environment in the sandbox, and nothing it prints reaches the host's streams.
+    const args = [
+      ...stripFlag,
+      `--max-old-space-size=${memoryMb + RUNTIME_HEAP_MB}`,
+      '--max-semi-space-size=8',
+    ];
+    this.child = spawn(process.execPath, [...args, entryPath], {
+      // No host environment in the sandbox, and nothing it prints reaches the host's streams:
+      // requests go in on stdin, reports come back on fd 3 (see sandbox/channel.ts).
       env: { SESAME_SANDBOX_RSS_MB: String(memoryMb * 2 + RUNTIME_RSS_MB) },
-      execArgv: [
-        ...stripFlag,
-        `--max-old-space-size=${memoryMb + RUNTIME_HEAP_MB}`,
-        '--max-semi-space-size=8',
-      ],
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
     });
+    this.input = this.child.stdin as Writable;
+    this.input.on('error', () => {});
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000);
     });
@@ -75,9 +96,18 @@ export class Sandbox {
       readyReject = reject;
     });
     this.ready.catch(() => {});
-    this.child.on('message', (message: SandboxMessage) => {
-      if (message.type === 'ready') readyResolve(message.lockdownMs);
-      else this.listener?.({ kind: 'message', message });
+    readLines(this.child.stdio[3] as Readable, (line) => {
+      let message: SandboxMessage;
+      try {
+        message = JSON.parse(line) as SandboxMessage;
+      } catch {
+        return; // not ours: ignore rather than trust
+      }
+      if (message.type === 'ready') {
+        // Starting keeps the host alive; a ready sandbox waits without holding it.
+        if (!this.listener) this.ref(false);
+        readyResolve(message.lockdownMs);
+      } else this.listener?.({ kind: 'message', message });
     });
     this.child.on('error', (error) => {
       this.stderrTail += `\n${error.message}`;
@@ -92,37 +122,38 @@ export class Sandbox {
         resolve();
       });
     });
-    this.unref();
   }
 
   /** Start a run; events of this run go to `listener` until `detach()`. */
   start(req: RunRequest, listener: (event: SandboxEvent) => void): void {
     this.runs++;
     this.listener = listener;
-    this.child.ref();
-    (this.child.channel as { ref?: () => void } | undefined)?.ref?.();
-    this.child.send(req);
+    this.ref(true);
+    this.input.write(`${JSON.stringify(req)}\n`);
   }
 
   detach(): void {
     this.listener = undefined;
-    this.unref();
+    this.ref(false);
   }
 
   /** Stop the process now (a runaway loop cannot prevent it); resolves once it has exited. */
   terminate(): Promise<void> {
     if (!this.exited) {
       // Keep the host alive until the sandbox is really gone, so close() can be awaited.
-      this.child.ref();
+      this.ref(true);
       this.child.kill('SIGKILL');
     }
     return this.exitPromise;
   }
 
-  /** An idle sandbox must not keep the host process alive. */
-  private unref(): void {
-    this.child.unref();
-    (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
+  /** A busy sandbox keeps the host process alive; an idle one must not. */
+  private ref(on: boolean): void {
+    const handles = [this.child, this.child.stdin, this.child.stdio[2], this.child.stdio[3]] as unknown as {
+      ref?: () => void;
+      unref?: () => void;
+    }[];
+    for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
   }
 }
 

@@ -1,0 +1,42 @@
+// The sandbox's side of the channel to the supervisor: newline-delimited JSON. Requests arrive on
+// stdin; everything the sandbox reports is written to fd 3 with a synchronous write(2), so a
+// record is in the kernel's hands before the sandbox goes on (and before a capability acts): a
+// sandbox killed a moment later has still reported it.
+import { writeSync } from 'node:fs';
+import process from 'node:process';
+import type { SandboxMessage, SupervisorMessage } from '../protocol.ts';
+
+/** The file descriptor the supervisor reads reports from. */
+export const REPORT_FD = 3;
+
+export function send(message: SandboxMessage): void {
+  const line = `${JSON.stringify(message)}\n`;
+  let offset = 0;
+  const bytes = Buffer.from(line);
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(REPORT_FD, bytes, offset);
+    } catch (error) {
+      // A full pipe on a non-blocking descriptor: wait for the supervisor to read, then go on.
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
+
+/** Call `onMessage` with each request line from the supervisor; `onEnd` when it goes away. */
+export function receive(onMessage: (message: SupervisorMessage) => void, onEnd: () => void): void {
+  let buffered = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl = buffered.indexOf('\n');
+    while (nl >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (line) onMessage(JSON.parse(line) as SupervisorMessage);
+      nl = buffered.indexOf('\n');
+    }
+  });
+  process.stdin.on('end', onEnd);
+}
