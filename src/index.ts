@@ -1,11 +1,9 @@
 // sesame: run tool scripts written by a language model with least authority.
 
-export { builtinPlugins } from '../plugins/index.ts';
 export type { AuditSink } from './audit/sinks.ts';
 export { callbackSink, jsonlSink, memorySink } from './audit/sinks.ts';
-export { explainPolicy } from './policy/explain.ts';
-export type { LoadedPolicy } from './policy/load.ts';
-export { loadPolicy, PolicyError, parsePolicy } from './policy/load.ts';
+export type { LoadedPolicy, PolicyIssue } from './policy/load.ts';
+export { PolicyError } from './policy/load.ts';
 export type {
   AuditRecord,
   CallRecord,
@@ -19,3 +17,34 @@ export type {
 export { ERROR_CODES, EXIT_CODES } from './protocol.ts';
 export type { RunOptions, RunResult, Runtime, RuntimeOptions } from './supervisor/runtime.ts';
 export { createRuntime } from './supervisor/runtime.ts';
+
+import { builtinPlugins } from '../plugins/index.ts';
+import type { AnyPlugin } from './plugin/index.ts';
+import { explainPolicy as explainWith } from './policy/explain.ts';
+import { type LoadedPolicy, loadPolicy as loadWith, parsePolicy as parseWith } from './policy/load.ts';
+
+export { builtinPlugins };
+
+/** Load and validate a policy file; throws PolicyError (code E_POLICY) with positions. */
+export function loadPolicy(
+  file: string,
+  opts: { plugins?: readonly AnyPlugin[] } = {},
+): Promise<LoadedPolicy> {
+  return loadWith(file, { plugins: opts.plugins ?? builtinPlugins });
+}
+
+/** Validate policy text; `file` names it in errors and anchors relative paths. */
+export function parsePolicy(
+  text: string,
+  opts: { file?: string; plugins?: readonly AnyPlugin[] } = {},
+): LoadedPolicy {
+  return parseWith(text, {
+    ...(opts.file === undefined ? {} : { file: opts.file }),
+    plugins: opts.plugins ?? builtinPlugins,
+  });
+}
+
+/** Plain words for a reviewer: what a task under this policy may and may not do. */
+export function explainPolicy(policy: LoadedPolicy, plugins: readonly AnyPlugin[] = builtinPlugins): string {
+  return explainWith(policy, plugins);
+}

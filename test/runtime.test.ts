@@ -354,3 +354,26 @@ describe('the host stays healthy', () => {
     });
   });
 });
+
+describe('library API', () => {
+  it('takes a loaded policy or YAML text as well as a path, and explains it', async () => {
+    const { loadPolicy, parsePolicy, explainPolicy } = await import('../src/index.ts');
+    const dir = tempDir();
+    const file = writePolicy(
+      dir,
+      policyText({ task: 'lib', capabilities: { clock: '{ plugin: clock, fixed: 0 }' } }),
+    );
+    const loaded = await loadPolicy(file);
+    expect(loaded).toMatchObject({ task: 'lib', limits: { timeoutMs: 2000 } });
+    expect(explainPolicy(loaded)).toContain('clock');
+    const viaLoaded = await runtime().run({ policy: loaded, script: 'return Date.now();' });
+    expect(viaLoaded).toMatchObject({ ok: true, result: 0 });
+    const viaText = await runtime().run({
+      policy: policyText({ task: 'text' }),
+      script: 'return input;',
+      input: [1],
+    });
+    expect(viaText).toMatchObject({ ok: true, result: [1] });
+    expect(() => parsePolicy('version: 2\ntask: t\n', { file: 'p.yaml' })).toThrow(/p\.yaml:1:10/);
+  });
+});
