@@ -58,6 +58,8 @@ export interface CapabilityGrant {
   plugin: string;
   /** The plugin's config, already validated by the plugin's schema on the host. */
   config: unknown;
+  /** Values of the policy secrets this capability uses (its plugin's `secrets` hook), by name. */
+  secrets: Record<string, string>;
 }
 
 /** Where the audit trail of a call stands. */
@@ -133,6 +135,13 @@ export interface RunRequest {
   capabilities: CapabilityGrant[];
   /** Directory of the policy file: relative paths in plugin configs resolve against it. */
   policyDir: string;
+  /** Every secret value of the policy, by name: removed from anything that leaves the sandbox. */
+  redact: Secret[];
+}
+
+export interface Secret {
+  name: string;
+  value: string;
 }
 
 export type SupervisorMessage = RunRequest;
@@ -160,4 +169,36 @@ export const SCRIPT_URL = 'sesame:script';
 
 export function wrapScript(body: string): string {
   return `(async function () {\n${body}\n})\n//# sourceURL=${SCRIPT_URL}\n`;
+}
+
+/**
+ * Replace every occurrence of a secret's value in the strings of plain data with
+ * `[REDACTED:NAME]`. Both sides apply it: the sandbox before anything leaves it, the supervisor
+ * again before anything reaches the host or the audit trail.
+ */
+export function redact<T>(value: T, secrets: readonly Secret[]): T {
+  if (secrets.length === 0) return value;
+  const scrub = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') {
+      let out = v;
+      for (const { name, value: secret } of secrets) {
+        if (out.includes(secret)) out = out.split(secret).join(`[REDACTED:${name}]`);
+      }
+      return out;
+    }
+    if (v === null || typeof v !== 'object' || depth > 64) return v;
+    if (Array.isArray(v)) return v.map((item) => scrub(item, depth + 1));
+    if (ArrayBuffer.isView(v)) return v;
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(v)) {
+      Object.defineProperty(out, scrub(key, depth + 1) as string, {
+        value: scrub(item, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  };
+  return scrub(value, 0) as T;
 }

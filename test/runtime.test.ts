@@ -217,11 +217,13 @@ describe('capabilities through the membrane', () => {
 describe('limits', () => {
   it('stops while(true) with E_TIMEOUT, and the next run succeeds', async () => {
     const policy = policyText({ limits: { timeoutMs: 300 } });
+    // A warm sandbox, so the time measured is the run's and not a sandbox's start-up.
+    await runtime().prewarm(64);
     const t0 = performance.now();
     const res = await runWith('while (true) {}', policy);
     const took = performance.now() - t0;
     expect(res.error?.code).toBe('E_TIMEOUT');
-    expect(took).toBeLessThan(300 + 250 + 200);
+    expect(took).toBeLessThan(300 + 250);
     expect((await runWith('return 1;', policy)).result).toBe(1);
   });
 

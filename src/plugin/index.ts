@@ -54,6 +54,12 @@ export interface PluginContext {
   resolvePath(path: string): string;
   /** Diagnostic output for operators (not shown to the script). */
   log(message: string): void;
+  /**
+   * The values of the policy's secrets that this capability uses (named by the definition's
+   * `secrets` hook), and no others. Never hand one to the script: the runtime redacts secret
+   * values from results, logs, errors and audit records, but a plugin should not rely on that.
+   */
+  readonly secrets: Readonly<Record<string, string>>;
 }
 
 /** A problem a plugin finds in its config beyond what the schema says (e.g. a root that does not exist). */
@@ -79,6 +85,8 @@ export interface PluginDefinition<
   methods: M;
   /** Checks that need the file system or other facts; run when the policy is loaded. */
   check?: (config: z.output<C>, ctx: Pick<PluginContext, 'policyDir' | 'resolvePath'>) => ConfigIssue[];
+  /** The names of the policy's `secrets:` this config uses; the loader checks they exist. */
+  secrets?: (config: z.output<C>) => string[];
   /** Describe in plain words what a given config allows (for `sesame policy explain`). */
   explain?: (config: z.output<C>, ctx: Pick<PluginContext, 'policyDir' | 'resolvePath'>) => string[];
   create(config: z.output<C>, ctx: PluginContext): Implementation<M>;

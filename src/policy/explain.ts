@@ -72,6 +72,18 @@ export function explainPolicy(policy: LoadedPolicy, plugins: readonly AnyPlugin[
   }
 
   const grantedPlugins = new Set(granted.map(([, capability]) => capability.plugin));
+  const secrets = Object.entries(policy.secrets);
+  if (secrets.length > 0) {
+    lines.push(
+      '',
+      'Secrets (injected by the runtime where a capability says; the script never sees a value):',
+    );
+    for (const [name, source] of secrets) {
+      const from = 'env' in source ? `environment variable ${source.env}` : `file ${source.file}`;
+      lines.push(`  - ${oneLine(name)}: read from the ${oneLine(from)}`);
+    }
+  }
+
   lines.push('', 'The script may NOT:');
   for (const { plugin, denied } of WITHHELD_UNLESS_GRANTED) {
     if (!grantedPlugins.has(plugin)) lines.push(`  - ${denied} (no ${plugin} capability)`);

@@ -2,6 +2,7 @@
 // problem becomes a PolicyError issue that names file, line and column and says what was expected,
 // because policy authors are trusted but fallible and must be able to fix a policy from the message.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -71,6 +72,18 @@ export interface LoadedPolicy {
   dir: string;
   /** sha256 of the policy text, hex. */
   hash: string;
+  /** Where each secret comes from (never its value: see `secretValues`). */
+  secrets: Record<string, SecretSource>;
+}
+
+export type SecretSource = { env: string } | { file: string };
+
+// Secret values live beside the policy, not in it: a LoadedPolicy may be logged or serialised.
+const secretStore = new WeakMap<LoadedPolicy, ReadonlyMap<string, string>>();
+
+/** The values of a loaded policy's secrets, read when it was loaded. Runtime use only. */
+export function secretValues(policy: LoadedPolicy): ReadonlyMap<string, string> {
+  return secretStore.get(policy) ?? new Map();
 }
 
 export interface ParseOptions {
@@ -143,10 +156,12 @@ export function parsePolicy(text: string, opts: ParseOptions): LoadedPolicy {
     ...(opts.file === undefined ? {} : { file: opts.file }),
     dir,
     hash,
+    secrets: policy.secrets,
   };
   // Frozen before the hooks run: a plugin's check cannot edit a policy the runtime will cache.
   deepFreeze(loaded);
   source.runChecks(loaded, opts.plugins);
+  secretStore.set(loaded, source.readSecrets(loaded, opts.plugins));
   return loaded;
 }
 
@@ -219,6 +234,50 @@ class PolicySource {
       }
     }
     if (issues.length > 0) throw new PolicyError(sortIssues(issues));
+  }
+
+  /**
+   * Read every secret's value now, so a missing one is an E_POLICY error at load time rather than a
+   * failure in the middle of a run; and check that each capability names only defined secrets.
+   * Messages name the source, never a value.
+   */
+  readSecrets(policy: LoadedPolicy, plugins: readonly AnyPlugin[]): ReadonlyMap<string, string> {
+    const issues: PolicyIssue[] = [];
+    const values = new Map<string, string>();
+    const fail = (at: (string | number)[], message: string) =>
+      issues.push(this.#issue(this.#offset(at, 'value'), at, `${formatPath(at)}: ${message}`));
+    for (const [name, source] of Object.entries(policy.secrets)) {
+      if ('env' in source) {
+        const value = process.env[source.env];
+        if (value) values.set(name, value);
+        else
+          fail(
+            ['secrets', name, 'env'],
+            `the environment variable ${source.env} is not set (expected the secret's value)`,
+          );
+      } else {
+        try {
+          const value = readFileSync(path.resolve(policy.dir, source.file), 'utf8').replace(/\r?\n$/, '');
+          if (value) values.set(name, value);
+          else fail(['secrets', name, 'file'], "the file is empty (expected the secret's value)");
+        } catch (error) {
+          fail(
+            ['secrets', name, 'file'],
+            `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+          );
+        }
+      }
+    }
+    for (const [name, capability] of Object.entries(policy.capabilities)) {
+      const plugin = plugins.find((candidate) => candidate.name === capability.plugin);
+      for (const secret of plugin?.secrets?.(capability.config) ?? []) {
+        if (!(secret in policy.secrets)) {
+          fail(['capabilities', name], `uses the secret ${secret}, which is not defined under secrets:`);
+        }
+      }
+    }
+    if (issues.length > 0) throw new PolicyError(sortIssues(issues));
+    return values;
   }
 
   #yamlIssue(problem: YAMLError): PolicyIssue {

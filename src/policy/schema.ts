@@ -323,6 +323,38 @@ const limitsSchema = z
   .prefault({})
   .describe('Resource limits for one run; each one left out takes its default.');
 
+/** A secret's name: how header templates and plugins refer to it (`${GITHUB_TOKEN}`). */
+export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const SECRET_NAME_DOC = 'a secret name: a letter or "_", then letters, digits or "_" (at most 64)';
+
+/** Where a secret's value comes from. The value is read when the policy is loaded, never shown. */
+export const secretSourceSchema = z
+  .union([
+    z
+      .object({
+        env: z.string().regex(SECRET_NAME).describe('Read the value from this environment variable.'),
+      })
+      .strict(),
+    z
+      .object({
+        file: z
+          .string()
+          .min(1)
+          .describe(
+            'Read the value from this file (relative to the policy file; one trailing newline is dropped).',
+          ),
+      })
+      .strict(),
+  ])
+  .describe('The source of one secret: { env: NAME } or { file: path }.');
+
+const secretsSchema = z
+  .record(z.string().regex(SECRET_NAME, expecting(SECRET_NAME_DOC)), secretSourceSchema)
+  .default({})
+  .describe(
+    'Secrets the runtime injects on behalf of the script (e.g. into HTTP headers). The script never sees their values.',
+  );
+
 function policyObject(capability: z.ZodType<CapabilityEntry>) {
   return z
     .object({
@@ -335,6 +367,7 @@ function policyObject(capability: z.ZodType<CapabilityEntry>) {
         .describe('The task this policy is for; it names the run in audit records.'),
       description: z.string().optional().describe('What the task is for, in words, for reviewers.'),
       limits: limitsSchema,
+      secrets: secretsSchema,
       capabilities: z
         .record(capabilityNameSchema, capability)
         .default({})

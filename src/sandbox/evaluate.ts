@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { AnyPlugin, PluginContext } from '../plugin/index.ts';
 import type { RunError, RunRequest, SandboxMessage } from '../protocol.ts';
-import { SCRIPT_LINE_OFFSET, SCRIPT_URL } from '../protocol.ts';
+import { redact, SCRIPT_LINE_OFFSET, SCRIPT_URL } from '../protocol.ts';
 import { makeConsole } from './console.ts';
 import { type RunState, wrapCapability } from './membrane.ts';
 import { CopyError, CopyLimitError, copyPlain } from './passable.ts';
@@ -50,8 +50,10 @@ function describeThrown(error: unknown): string {
 export async function runScript(
   req: RunRequest,
   plugins: ReadonlyMap<string, AnyPlugin>,
-  post: Post,
+  send: Post,
 ): Promise<void> {
+  // Nothing leaves the sandbox with a secret's value in it: results, logs, errors, audit records.
+  const post: Post = req.redact.length === 0 ? send : (message) => send(redact(message, req.redact));
   const { runId, limits } = req;
   let violation: RunError | undefined;
   let outputBytes = 0;
@@ -92,11 +94,18 @@ export async function runScript(
         policyDir: req.policyDir,
         resolvePath: (p: string) => path.resolve(req.policyDir, p),
         log: () => {},
+        secrets: harden({ ...grant.secrets }),
       });
       const impl = plugin.create(grant.config, ctx);
       globals[grant.name] = wrapCapability(grant.name, plugin, impl, state);
       if (plugin.globals) {
         for (const [key, value] of Object.entries(plugin.globals(grant.config, ctx))) {
+          // A capability named like a global another grant turns on would silently lose one of them.
+          if (req.capabilities.some((c) => c.name === key)) {
+            throw new Error(
+              `capability ${key} clashes with the global ${key} that plugin ${plugin.name} provides`,
+            );
+          }
           if (!(key in globals)) globals[key] = harden(value);
         }
       }

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { builtinPlugins } from '../../plugins/index.ts';
 import type { AuditSink } from '../audit/sinks.ts';
 import type { AnyPlugin } from '../plugin/index.ts';
-import { type LoadedPolicy, PolicyError, parsePolicy } from '../policy/load.ts';
-import type { AuditRecord, CapabilityGrant, ErrorCode, RunError, RunRequest } from '../protocol.ts';
+import { type LoadedPolicy, PolicyError, parsePolicy, secretValues } from '../policy/load.ts';
+import type { AuditRecord, CapabilityGrant, ErrorCode, RunError, RunRequest, Secret } from '../protocol.ts';
+import { redact } from '../protocol.ts';
 import { Pool, type PoolOptions, type Sandbox, type SandboxEvent } from './pool.ts';
 import {
   DEFAULT_MAX_SCRIPT_BYTES,
@@ -169,11 +170,17 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       return { ...early(error), audit };
     }
 
-    const capabilities: CapabilityGrant[] = Object.entries(policy.capabilities).map(([name, cap]) => ({
-      name,
-      plugin: cap.plugin,
-      config: cap.config,
-    }));
+    const secrets = secretValues(policy);
+    const redactions: Secret[] = [...secrets].map(([name, value]) => ({ name, value }));
+    const capabilities: CapabilityGrant[] = Object.entries(policy.capabilities).map(([name, cap]) => {
+      const uses = plugins.find((p) => p.name === cap.plugin)?.secrets?.(cap.config) ?? [];
+      const granted: Record<string, string> = {};
+      for (const secret of uses) {
+        const value = secrets.get(secret);
+        if (value !== undefined) granted[secret] = value;
+      }
+      return { name, plugin: cap.plugin, config: cap.config, secrets: granted };
+    });
     const request: RunRequest = {
       type: 'run',
       runId,
@@ -183,6 +190,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       limits,
       capabilities,
       policyDir: policy.dir,
+      redact: redactions,
     };
 
     let worker: Sandbox;
@@ -256,7 +264,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
             );
           return;
         }
-        const message = event.message;
+        // The sandbox already redacts secrets; doing it again here costs little and trusts nothing.
+        const message = redact(event.message, redactions);
         if (message.type !== 'ready' && message.runId !== runId) return;
         switch (message.type) {
           case 'audit':
