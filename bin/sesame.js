@@ -5,4 +5,6 @@ if (major < 22 || (major === 22 && minor < 13)) {
   process.stderr.write(`sesame needs Node.js >= 22.13 (this is ${process.versions.node})\n`);
   process.exit(2);
 }
+// Start the run's sandbox first, so its start-up overlaps the CLI's own.
+await import('../dist/src/cli/prestart.js');
 await import('../dist/src/cli/main.js');

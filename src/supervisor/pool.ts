@@ -157,6 +157,26 @@ export class Sandbox {
   }
 }
 
+// One sandbox may be started before the runtime exists, while the host is still loading its
+// own modules (the CLI does this): the first acquire() for its memory limit adopts it.
+let prestarted: Sandbox | undefined;
+
+/** Start a sandbox now, for a runtime created later in this process. */
+export function prestartSandbox(memoryMb: number): void {
+  prestarted ??= new Sandbox(memoryMb);
+}
+
+/** The prestarted sandbox if it fits `memoryMb`; one that does not fit is stopped. */
+function takePrestarted(memoryMb: number): Sandbox | undefined {
+  const sandbox = prestarted;
+  prestarted = undefined;
+  if (sandbox && sandbox.memoryMb !== memoryMb) {
+    void sandbox.terminate();
+    return undefined;
+  }
+  return sandbox;
+}
+
 interface Waiter {
   memoryMb: number;
   resolve: (worker: Sandbox) => void;
@@ -188,6 +208,16 @@ export class Pool {
     if (this.closed) throw new Error('the runtime is closed');
     const i = this.idle.findIndex((w) => w.memoryMb === memoryMb);
     if (i >= 0) return this.idle.splice(i, 1)[0] as Sandbox;
+    const early = takePrestarted(memoryMb);
+    if (early && this.live < this.size) {
+      this.live++;
+      try {
+        await early.ready;
+        return early;
+      } catch {
+        this.drop(early);
+      }
+    }
     if (this.live >= this.size && this.idle.length > 0) {
       // Trade an idle worker of another memory limit for one of ours.
       this.drop(this.idle.shift() as Sandbox, true);
@@ -229,6 +259,7 @@ export class Pool {
 
   async close(): Promise<void> {
     this.closed = true;
+    await takePrestarted(-1)?.terminate();
     for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('the runtime is closed'));
     await Promise.all(this.idle.splice(0).map((w) => this.drop(w, true)));
   }
