@@ -1,6 +1,7 @@
 // The `sesame` command line: run, policy check, policy explain.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { auditCommand } from './audit.ts';
 import { policyCommand } from './policy.ts';
 import { runCommand } from './run.ts';
 
@@ -22,6 +23,7 @@ const program = new Command('sesame')
 
 program.addCommand(runCommand());
 program.addCommand(policyCommand());
+program.addCommand(auditCommand());
 // addCommand() does not pass settings down: every command throws instead of exiting, so usage
 // mistakes anywhere get exit 2.
 const settle = (command: Command): void => {

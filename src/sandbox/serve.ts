@@ -19,10 +19,13 @@ const plugins = new Map(builtinPlugins.map((p) => [p.name, p]));
 
 function startWatchdog(): void {
   const limitMb = Number(process.env.SESAME_SANDBOX_RSS_MB);
-  if (!(limitMb > 0)) return;
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const watchdog = new Worker(new URL(`./watchdog${ext}`, import.meta.url), {
-    workerData: { limitBytes: limitMb * 1024 * 1024, intervalMs: 5 },
+    workerData: {
+      limitBytes: limitMb > 0 ? limitMb * 1024 * 1024 : 0,
+      intervalMs: 5,
+      parentPid: process.ppid,
+    },
     env: {},
     resourceLimits: { maxOldGenerationSizeMb: 8 },
   });
