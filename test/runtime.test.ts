@@ -380,3 +380,20 @@ describe('library API', () => {
     expect(() => parsePolicy('version: 2\ntask: t\n', { file: 'p.yaml' })).toThrow(/p\.yaml:1:10/);
   });
 });
+
+describe('console', () => {
+  it('formats values itself and bounds a line while building it', async () => {
+    const res = await runWith(
+      `const big = Array.from({ length: 50 }, () => Array.from({ length: 50 }, () => Array.from({ length: 50 }, () => 'x'.repeat(10000))));
+       console.log(big);
+       console.log('a', 1, null, undefined, 2n, Symbol('s'), [1, [2, [3, [4]]]], { k: 'v', get g() { return 1; } }, function named() {}, new RangeError('r'));
+       return 1;`,
+      policyText({ limits: { maxOutputBytes: 1 << 20 } }),
+    );
+    expect(res.error).toBeUndefined();
+    expect(res.logs[0]?.length).toBeLessThanOrEqual(70_000);
+    expect(res.logs[1]).toBe(
+      'a 1 null undefined 2n Symbol(s) [ 1, [ 2, [ 3, [Array] ] ] ] { k: "v", g: [Getter/Setter] } [Function named] RangeError: r',
+    );
+  });
+});

@@ -6,9 +6,17 @@ import { types } from 'node:util';
 const MAX_DEPTH = 3;
 const MAX_ITEMS = 50;
 const MAX_STRING = 10_000;
+/**
+ * Characters one console call may produce before the rest is cut. Nested objects multiply (50
+ * items, three levels deep, long strings), so the line is bounded while it is built, not after.
+ */
+const MAX_LINE = 64 * 1024;
+let budget = MAX_LINE;
 
 function formatString(s: string, nested: boolean): string {
-  const cut = s.length > MAX_STRING ? `${s.slice(0, MAX_STRING)}…` : s;
+  const limit = Math.max(0, Math.min(MAX_STRING, budget));
+  const cut = s.length > limit ? `${s.slice(0, limit)}…` : s;
+  budget -= cut.length;
   return nested ? JSON.stringify(cut) : cut;
 }
 
@@ -18,6 +26,8 @@ function formatKey(key: string): string {
 
 /** Render a guest value without invoking host functions on it; guest traps and getters may run. */
 export function formatValue(value: unknown, depth = 0, nested = false): string {
+  if (budget <= 0) return '…';
+  budget -= 4;
   try {
     switch (typeof value) {
       case 'string':
@@ -78,6 +88,7 @@ export function makeConsole(sink: ConsoleSink): object {
   const line =
     (prefix: string) =>
     (...args: unknown[]): void => {
+      budget = MAX_LINE;
       const text = args.map((a) => formatValue(a)).join(' ');
       if (!sink.write(prefix + text)) {
         throw new RangeError('console output exceeds maxOutputBytes');
