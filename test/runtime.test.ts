@@ -397,3 +397,34 @@ describe('console', () => {
     );
   });
 });
+
+describe('a failing audit sink', () => {
+  it('fails the run closed instead of letting it act unrecorded, and run() still resolves', async () => {
+    let writes = 0;
+    const rt = createRuntime({
+      size: 1,
+      audit: {
+        write(record) {
+          if (record.event === 'call.intent' && ++writes >= 2) throw new Error('disk full');
+        },
+      },
+    });
+    try {
+      const dir = tempDir();
+      fs.mkdirSync(path.join(dir, 'ws'));
+      const policy = writePolicy(
+        dir,
+        policyText({ capabilities: { fs: '{ plugin: fs, root: ./ws, read: ["**"], write: ["**"] }' } }),
+      );
+      const res = await rt.run({
+        policyPath: policy,
+        script: 'for (let i = 0; i < 50; i++) await fs.writeFile(`f${i}.txt`, "x");\nreturn "done";',
+      });
+      expect(res.error?.code).toBe('E_INTERNAL');
+      expect(res.error?.message).toMatch(/disk full/);
+      expect(res.result).toBeUndefined();
+    } finally {
+      await rt.close();
+    }
+  });
+});

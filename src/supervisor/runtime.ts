@@ -100,10 +100,17 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     const runId = randomUUID();
     const audit: AuditRecord[] = [];
     const logs: string[] = [];
+    // An audit trail that cannot be written fails the run closed (see the listener below): a
+    // run must not go on acting unrecorded. The records still come back in the result.
+    let auditFailure: string | undefined;
     const emit = (record: AuditRecord) => {
       audit.push(record);
-      for (const sink of sinks) sink.write(record);
-      opts.onAudit?.(record);
+      try {
+        for (const sink of sinks) sink.write(record);
+        opts.onAudit?.(record);
+      } catch (error) {
+        auditFailure ??= `the audit trail could not be written: ${(error as Error)?.message ?? String(error)}`;
+      }
     };
     const early = (error: RunError): RunResult => ({
       ok: false,
@@ -159,6 +166,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       capabilities: Object.fromEntries(Object.entries(policy.capabilities).map(([k, v]) => [k, v.plugin])),
     });
 
+    if (auditFailure !== undefined) {
+      const error: RunError = { code: 'E_INTERNAL', message: auditFailure };
+      ended(error, 0);
+      return { ...early(error), audit };
+    }
     const prepared = prepareScript(opts.script, opts.language ?? languageOf(opts.scriptName), maxScriptBytes);
     if ('error' in prepared) {
       ended(prepared.error, 0);
@@ -271,6 +283,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
           case 'audit':
             calls = Math.max(calls, message.record.seq);
             emit(message.record);
+            if (auditFailure !== undefined && !settled) kill('E_INTERNAL', auditFailure);
             break;
           case 'log':
             logs.push(message.line);
