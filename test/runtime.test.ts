@@ -185,6 +185,19 @@ describe('capabilities through the membrane', () => {
     expect(res.result).toEqual({ out: Array(4).fill('E_INVALID_ARGUMENT'), touched: false });
   });
 
+  it('passes an explicit undefined argument through as undefined (an omitted option)', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'ws'));
+    fs.writeFileSync(path.join(dir, 'ws', 'a.txt'), 'A');
+    const policy = writePolicy(dir, policyText({ capabilities: { fs: '{ plugin: fs, root: ./ws, read: ["**"] }' } }));
+    const res = await runtime().run({
+      policyPath: policy,
+      script: 'const bytes = await fs.readFile("a.txt", undefined); return [bytes instanceof Uint8Array, bytes.length];',
+    });
+    expect(res.error).toBeUndefined();
+    expect(res.result).toEqual([true, 1]);
+  });
+
   it('writes an intent record before the call and an outcome after, and start/end records', async () => {
     const res = await runWith('await clock.now(); return 1;', clockPolicy);
     expect(res.audit.map((r) => r.event)).toEqual(['run.start', 'call.intent', 'call', 'run.end']);

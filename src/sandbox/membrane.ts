@@ -111,7 +111,12 @@ export function wrapCapability(
       let args: unknown[];
       let shown: unknown = null;
       try {
-        const copied = copyPlain(rawArgs, { maxBytes: MAX_ARG_BYTES, allowBytes: true, label: 'arguments' });
+        const copied = copyPlain(rawArgs, {
+          maxBytes: MAX_ARG_BYTES,
+          allowBytes: true,
+          keepTopLevelUndefined: true,
+          label: 'arguments',
+        });
         shown = auditView(copied.value);
         const parsed = spec.args.safeParse(copied.value);
         if (!parsed.success) throw new CopyError(describeZodError(parsed.error));

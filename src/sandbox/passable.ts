@@ -8,6 +8,11 @@ export interface CopyOptions {
   maxBytes: number;
   /** Whether Uint8Array (copied) may appear; results returned to the host are JSON-like only. */
   allowBytes: boolean;
+  /**
+   * Arguments keep `undefined` at the top level (`fs.readFile(p, undefined)` means "no options");
+   * everywhere else an array's `undefined` becomes null, as in JSON.
+   */
+  keepTopLevelUndefined?: boolean;
   /** Where the value came from, for messages: 'result', 'argument 1'. */
   label: string;
 }
@@ -85,7 +90,7 @@ export function copyPlain(value: unknown, opts: CopyOptions): { value: unknown; 
           const desc = getOwnPropertyDescriptor(obj, i);
           if (desc && ('get' in desc || 'set' in desc)) fail(`${where}[${i}]`, 'an accessor');
           const item = copy(desc?.value, `${where}[${i}]`, depth + 1);
-          out.push(item === undefined ? null : item);
+          out.push(item === undefined && !(depth === 0 && opts.keepTopLevelUndefined) ? null : item);
         }
         return freeze(out);
       }
