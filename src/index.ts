@@ -2,6 +2,9 @@
 
 export type { AuditSink } from './audit/sinks.ts';
 export { callbackSink, jsonlSink, memorySink } from './audit/sinks.ts';
+// Third-party plugins: what a runtime allows them by default, reviewing one, installing one.
+export { DEFAULT_ALLOWED_BUILTINS, PLUGIN_GLOBALS } from './plugin/grants.ts';
+export type { PluginManifest } from './plugin/manifest.ts';
 export type { LoadedPolicy, PolicyIssue } from './policy/load.ts';
 export { PolicyError } from './policy/load.ts';
 export type {
@@ -10,11 +13,16 @@ export type {
   ErrorCode,
   IntentRecord,
   Limits,
+  PackageReach,
+  PluginDescriptor,
+  PluginReport,
   RunEndRecord,
   RunError,
   RunStartRecord,
 } from './protocol.ts';
 export { ERROR_CODES, EXIT_CODES } from './protocol.ts';
+export { checkPlugin, type PluginCheck, PluginInstallError } from './supervisor/plugins.ts';
+export { SandboxStartError } from './supervisor/pool.ts';
 export type { RunOptions, RunResult, Runtime, RuntimeOptions } from './supervisor/runtime.ts';
 export { createRuntime } from './supervisor/runtime.ts';
 

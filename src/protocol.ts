@@ -97,6 +97,8 @@ export interface CallRecord {
   error?: { code: string; message: string };
   durationMs: number;
   resultBytes?: number;
+  /** Facts of the result the plugin chose to record (e.g. an HTTP status and byte counts). */
+  info?: Record<string, unknown>;
 }
 
 export interface RunStartRecord {
@@ -144,11 +146,89 @@ export interface Secret {
   value: string;
 }
 
-export type SupervisorMessage = RunRequest;
+/** How a sandbox is set up, given on its command line: the plugins it loads besides the built-ins. */
+export interface SandboxConfig {
+  /** Third-party plugin folders, absolute. */
+  plugins: string[];
+  /** The Node builtins third-party plugins and their dependencies may be granted (`node:` names). */
+  allowBuiltins: string[];
+  /**
+   * Only these built-in plugins load before the sandbox says it is ready, the others once it is
+   * (by default all load before): the CLI names those its policy uses, so the sandbox it starts
+   * while it loads itself is ready sooner, and its one run does not wait.
+   */
+  preload?: string[];
+}
+
+/** One package of a plugin and what its manifest lets it reach. */
+export interface PackageReach {
+  name: string;
+  /** compartment-mapper's canonical name: `$root$` for the plugin itself, `a>b` for a dependency. */
+  label: string;
+  builtins: string[];
+  globals: string[];
+}
+
+/** A loaded third-party plugin as the host learns it from a sandbox: plain data only. */
+export interface PluginDescriptor {
+  name: string;
+  dir: string;
+  description: string;
+  /** The config's JSON Schema (draft-07, as a policy writes it), or null if zod cannot say. */
+  config: unknown;
+  methods: Record<string, { description: string }>;
+  /** The plugin first, then its dependencies. */
+  packages: PackageReach[];
+  /** The optional hooks it defines, of check, explain, secrets. */
+  hooks: string[];
+}
+
+/** A third-party capability of a policy, for a sandbox to validate with the plugin's own schema. */
+export interface ConfigRequest {
+  name: string;
+  plugin: string;
+  /** As the policy wrote it, without `plugin`. */
+  config: Record<string, unknown>;
+}
+
+/** A problem a sandbox found in a config: where in the policy, and the whole message. */
+export interface ConfigProblem {
+  path: (string | number)[];
+  target: 'key' | 'value';
+  message: string;
+}
+
+/** A sandbox's verdict on one capability: the parsed config and what its hooks said, or problems. */
+export type ConfigVerdict =
+  | { ok: true; config: Record<string, unknown>; secrets: string[]; explain: string[] }
+  | { ok: false; problems: ConfigProblem[] };
+
+/** `sesame plugin check`: what a plugin folder is, imports and may reach. */
+export interface PluginReport {
+  dir: string;
+  /** Why it cannot be installed, when it cannot. */
+  error?: string;
+  descriptor?: PluginDescriptor;
+  /** What each package imports from outside itself (builtins, the SDK), by label. */
+  imports: Record<string, string[]>;
+  /** Builtins imported but not declared, and declared but never imported, as "package: builtin". */
+  undeclared: string[];
+  unused: string[];
+}
+
+export type SupervisorMessage =
+  | RunRequest
+  | { type: 'validate'; id: string; policyDir: string; capabilities: ConfigRequest[] }
+  | { type: 'inspect'; id: string; dir: string };
 
 /** Worker -> supervisor. */
 export type SandboxMessage =
-  | { type: 'ready'; lockdownMs: number }
+  /** Started; `plugins` describes the third-party plugins it loaded. */
+  | { type: 'ready'; lockdownMs: number; plugins?: PluginDescriptor[] }
+  /** Could not start (a plugin failed to load); the sandbox exits after this. */
+  | { type: 'failed'; error: string }
+  | { type: 'validated'; id: string; verdicts: ConfigVerdict[] }
+  | { type: 'inspected'; id: string; report: PluginReport }
   | { type: 'audit'; runId: string; record: IntentRecord | CallRecord }
   | { type: 'log'; runId: string; line: string }
   /** A limit was crossed: the run is over whatever the script does next. */
@@ -201,4 +281,25 @@ export function redact<T>(value: T, secrets: readonly Secret[]): T {
     return out;
   };
   return scrub(value, 0) as T;
+}
+
+/**
+ * The channel is newline-delimited JSON both ways. Returns a handler for text chunks that calls
+ * `onLine` with each complete line; only each new chunk is searched and a long line's pieces are
+ * joined once, so the cost is linear in the bytes received.
+ */
+export function lineReader(onLine: (line: string) => void): (chunk: string) => void {
+  let pending: string[] = [];
+  return (chunk) => {
+    let start = 0;
+    let nl = chunk.indexOf('\n');
+    while (nl >= 0) {
+      const line = pending.length === 0 ? chunk.slice(start, nl) : pending.join('') + chunk.slice(start, nl);
+      pending = [];
+      if (line) onLine(line);
+      start = nl + 1;
+      nl = chunk.indexOf('\n', start);
+    }
+    if (start < chunk.length) pending.push(chunk.slice(start));
+  };
 }

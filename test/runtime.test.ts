@@ -189,10 +189,14 @@ describe('capabilities through the membrane', () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, 'ws'));
     fs.writeFileSync(path.join(dir, 'ws', 'a.txt'), 'A');
-    const policy = writePolicy(dir, policyText({ capabilities: { fs: '{ plugin: fs, root: ./ws, read: ["**"] }' } }));
+    const policy = writePolicy(
+      dir,
+      policyText({ capabilities: { fs: '{ plugin: fs, root: ./ws, read: ["**"] }' } }),
+    );
     const res = await runtime().run({
       policyPath: policy,
-      script: 'const bytes = await fs.readFile("a.txt", undefined); return [bytes instanceof Uint8Array, bytes.length];',
+      script:
+        'const bytes = await fs.readFile("a.txt", undefined); return [bytes instanceof Uint8Array, bytes.length];',
     });
     expect(res.error).toBeUndefined();
     expect(res.result).toEqual([true, 1]);
@@ -431,7 +435,7 @@ describe('a failing audit sink', () => {
       );
       const res = await rt.run({
         policyPath: policy,
-        script: 'for (let i = 0; i < 50; i++) await fs.writeFile(`f${i}.txt`, "x");\nreturn "done";',
+        script: 'for (let i = 0; i < 50; i++) await fs.writeFile("f" + i + ".txt", "x");\nreturn "done";',
       });
       expect(res.error?.code).toBe('E_INTERNAL');
       expect(res.error?.message).toMatch(/disk full/);

@@ -1,6 +1,6 @@
 // clock: working time for the script. Without it, `Date.now()` and `new Date()` throw (SES
 // removes ambient time, a covert-channel and fingerprinting source); with it they tell the time.
-import { definePlugin, z } from '../../src/plugin/index.ts';
+import { definePlugin, z } from 'sesame/plugin';
 
 export default definePlugin({
   name: 'clock',

@@ -28,7 +28,7 @@ import {
   deny,
   PluginError,
   z,
-} from '../../src/plugin/index.ts';
+} from 'sesame/plugin';
 import {
   type GlobSet,
   globProblem,
@@ -281,8 +281,20 @@ function refuseSize(rules: Rules, data: string | Uint8Array): Decision<never> | 
 }
 
 /** mkdir -p creates every missing ancestor: each must be writable, not just the leaf. */
+/**
+ * Directories one recursive mkdir may create. Each call counts once against maxCalls, so without
+ * a bound one call could create thousands of inodes.
+ */
+const MAX_CREATED_DIRECTORIES = 32;
+
 function refuseCreatedAncestors(rules: Rules, d: Decision<FsGrant>): Decision<FsGrant> {
   if (!d.allow) return d;
+  if (d.grant.missing > MAX_CREATED_DIRECTORIES) {
+    return deny(
+      `mkdir would create ${d.grant.missing} directories; one call may create at most ${MAX_CREATED_DIRECTORIES}`,
+      'mkdir',
+    );
+  }
   const relSegments = d.grant.rel.split('/');
   const realSegments = d.grant.realRel.split('/');
   // The missing segments are the same names at the end of both paths; k = 0 is the leaf itself.

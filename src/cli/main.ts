@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit.ts';
+import { pluginCommand } from './plugin.ts';
 import { policyCommand } from './policy.ts';
 import { runCommand } from './run.ts';
 
@@ -24,6 +25,7 @@ const program = new Command('sesame')
 program.addCommand(runCommand());
 program.addCommand(policyCommand());
 program.addCommand(auditCommand());
+program.addCommand(pluginCommand());
 // addCommand() does not pass settings down: every command throws instead of exiting, so usage
 // mistakes anywhere get exit 2.
 const settle = (command: Command): void => {

@@ -3,18 +3,40 @@ import { Command } from 'commander';
 import { builtinPlugins } from '../../plugins/index.ts';
 import { explainPolicy } from '../policy/explain.ts';
 import { type LoadedPolicy, loadPolicy, PolicyError } from '../policy/load.ts';
+import { PluginInstallError } from '../supervisor/plugin-folders.ts';
+import { SandboxStartError } from '../supervisor/pool.ts';
+import { createRuntime, type Runtime } from '../supervisor/runtime.ts';
+import { allowBuiltinOption, type PluginFlags, pluginOption, pluginOptions } from './plugin.ts';
 
-async function load(file: string): Promise<LoadedPolicy | undefined> {
+/**
+ * Load a policy and hand it to `use`. With third-party plugins (--plugin), a runtime validates it:
+ * their schemas run only in a sandbox. Without, the host checks it alone, as fast as it can.
+ */
+async function withPolicy(
+  file: string,
+  flags: PluginFlags,
+  use: (policy: LoadedPolicy, runtime: Runtime | undefined) => Promise<void>,
+): Promise<void> {
+  const options = pluginOptions(flags);
+  let runtime: Runtime | undefined;
   try {
-    return await loadPolicy(file, { plugins: builtinPlugins });
+    if (options.plugins !== undefined) runtime = createRuntime({ size: 1, ...options });
+    const loaded = runtime
+      ? await runtime.loadPolicy(file)
+      : await loadPolicy(file, { plugins: builtinPlugins });
+    await use(loaded, runtime);
   } catch (error) {
+    // A plugin that cannot be installed or loaded says so itself.
     const message =
-      error instanceof PolicyError
+      error instanceof PolicyError ||
+      error instanceof PluginInstallError ||
+      error instanceof SandboxStartError
         ? error.message
         : `${file}: cannot read policy: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
     process.stderr.write(`${message}\n`);
     process.exitCode = 2;
-    return undefined;
+  } finally {
+    await runtime?.close();
   }
 }
 
@@ -24,22 +46,27 @@ export function policyCommand(): Command {
     .command('check')
     .description('Validate a policy file; errors are printed as file:line:col: message (exit 2).')
     .argument('<file>', 'the policy file (YAML)')
-    .action(async (file: string) => {
-      const loaded = await load(file);
-      if (loaded) {
+    .addOption(pluginOption())
+    .addOption(allowBuiltinOption())
+    .action((file: string, flags: PluginFlags) =>
+      withPolicy(file, flags, async (loaded) => {
         const caps = Object.keys(loaded.capabilities);
         process.stdout.write(
           `${file}: ok (task ${loaded.task}; ${caps.length ? `capabilities: ${caps.join(', ')}` : 'no capabilities'})\n`,
         );
-      }
-    });
+      }),
+    );
   policy
     .command('explain')
     .description('Say in plain words what a task under this policy may and may not do.')
     .argument('<file>', 'the policy file (YAML)')
-    .action(async (file: string) => {
-      const loaded = await load(file);
-      if (loaded) process.stdout.write(`${explainPolicy(loaded, builtinPlugins)}\n`);
-    });
+    .addOption(pluginOption())
+    .addOption(allowBuiltinOption())
+    .action((file: string, flags: PluginFlags) =>
+      withPolicy(file, flags, async (loaded, runtime) => {
+        const text = runtime ? await runtime.explainPolicy(loaded) : explainPolicy(loaded, builtinPlugins);
+        process.stdout.write(`${text}\n`);
+      }),
+    );
   return policy;
 }

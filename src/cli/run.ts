@@ -4,9 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { type AuditSink, jsonlSink } from '../audit/sinks.ts';
 import { EXIT_CODES, type RunError } from '../protocol.ts';
-import { createRuntime, type RunResult } from '../supervisor/runtime.ts';
+import { createRuntime, type RunResult, type Runtime } from '../supervisor/runtime.ts';
+import { allowBuiltinOption, type PluginFlags, pluginOption, pluginOptions } from './plugin.ts';
 
-interface RunFlags {
+interface RunFlags extends PluginFlags {
   policy: string;
   input?: string;
   inputFile?: string;
@@ -60,6 +61,8 @@ export function runCommand(): Command {
     .option('--input-file <file>', 'read the task input (JSON) from a file')
     .option('--audit <file>', 'append audit records (JSON lines) to this file')
     .option('--json', 'print exactly one JSON object: { ok, result | error, logs, stats }')
+    .addOption(pluginOption())
+    .addOption(allowBuiltinOption())
     .action(async (scriptFile: string, flags: RunFlags) => {
       let script: string;
       try {
@@ -86,7 +89,14 @@ export function runCommand(): Command {
           `cannot open audit file ${flags.audit}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
         );
       }
-      const runtime = createRuntime({ size: 1, ...(audit ? { audit } : {}) });
+      let runtime: Runtime;
+      try {
+        runtime = createRuntime({ size: 1, ...(audit ? { audit } : {}), ...pluginOptions(flags) });
+      } catch (error) {
+        // A plugin that is missing, has no valid manifest or takes a taken name: the operator's to fix.
+        audit?.close?.();
+        return usage(flags.json, (error as Error).message);
+      }
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);

@@ -16,6 +16,15 @@ export interface MethodSpec<A extends z.ZodTuple = z.ZodTuple, R extends z.ZodTy
    * `isFile()` to a stat result. Runs on the trusted side; must not close over authority.
    */
   present?: (result: z.output<R>) => unknown;
+  /**
+   * Optional: what the audit trail records of a call, instead of the arguments as given (e.g. a
+   * URL with its query values redacted), and facts of the result worth recording (`info`, e.g.
+   * `{ status, bytesIn }`). Both get plain copied data and must return plain data.
+   */
+  audit?: {
+    args?: (args: z.output<A>) => unknown;
+    result?: (result: z.output<R>) => Record<string, unknown>;
+  };
 }
 
 export type MethodSpecs = Record<string, MethodSpec>;
@@ -91,6 +100,11 @@ export interface PluginDefinition<
   explain?: (config: z.output<C>, ctx: Pick<PluginContext, 'policyDir' | 'resolvePath'>) => string[];
   create(config: z.output<C>, ctx: PluginContext): Implementation<M>;
   /**
+   * Optional: the method the capability itself calls, so the guest global is a function (`fetch(url)`)
+   * that also carries every method as a property (`fetch.fetch(url)`).
+   */
+  call?: keyof M & string;
+  /**
    * Optional extra guest globals this capability turns on (the clock plugin makes `Date.now()`
    * work). They bypass the membrane, so they must be pure functions of ambient facts.
    */
@@ -107,6 +121,14 @@ export class PluginError extends Error {
   }
 }
 
+// Definitions definePlugin made (and so checked and froze): the loader accepts no other.
+const defined = new WeakSet<object>();
+
+/** Whether `value` is a definition returned by this module's definePlugin. */
+export function isPluginDefinition(value: unknown): value is AnyPlugin {
+  return typeof value === 'object' && value !== null && defined.has(value);
+}
+
 /** Define a plugin. Types of config, arguments and results come from the schemas. */
 export function definePlugin<C extends ConfigSchema, M extends MethodSpecs>(
   def: PluginDefinition<C, M>,
@@ -121,7 +143,14 @@ export function definePlugin<C extends ConfigSchema, M extends MethodSpecs>(
       throw new TypeError(`${def.name}.${method}: args must be z.tuple([...])`);
     if (!spec.description) throw new TypeError(`${def.name}.${method}: a description is required`);
   }
-  return Object.freeze({ ...def, methods: Object.freeze({ ...def.methods }) });
+  if (def.call !== undefined && !(def.call in def.methods)) {
+    throw new TypeError(
+      `${def.name}: call names ${JSON.stringify(def.call)}, which is not one of its methods`,
+    );
+  }
+  const definition = Object.freeze({ ...def, methods: Object.freeze({ ...def.methods }) });
+  defined.add(definition);
+  return definition;
 }
 
 export const allow = <T = undefined>(rule: string, grant?: T): Decision<T> => ({

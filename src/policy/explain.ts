@@ -112,7 +112,7 @@ function pluginExplanation(
  * Text from a policy or a plugin on one line, control and format characters (newlines, terminal
  * escapes, bidi overrides) made spaces: it must not be able to forge or hide a line of the explanation.
  */
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return String(text).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ');
 }
 

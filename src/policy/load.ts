@@ -17,10 +17,10 @@ import {
   visit,
   type YAMLError,
 } from 'yaml';
-import type { AnyPlugin, ConfigIssue, PluginContext } from '../plugin/index.ts';
-import { z } from '../plugin/index.ts';
+import type { AnyPlugin, ConfigIssue, PluginContext, z } from '../plugin/index.ts';
 import type { Limits } from '../protocol.ts';
-import { describeValue, expected, makePolicySchema } from './schema.ts';
+import { describeIssue, formatPath, type PolicyProblem, prefix, zodIssueProblems } from './messages.ts';
+import { describeValue, isDeferred, makePolicySchema } from './schema.ts';
 
 /** One problem in a policy. */
 export interface PolicyIssue {
@@ -133,6 +133,67 @@ export async function loadPolicy(
 
 /** Validate policy text. Throws PolicyError. */
 export function parsePolicy(text: string, opts: ParseOptions): LoadedPolicy {
+  const draft = draftPolicy(text, opts);
+  if (draft.deferred.length > 0) {
+    // Only a runtime can run a third-party plugin's schema (in a sandbox): say where to go.
+    throw new PolicyError(
+      draft.place(
+        draft.deferred.map(({ name, plugin }) => ({
+          path: ['capabilities', name, 'plugin'],
+          target: 'value',
+          message: `capabilities.${name}.plugin: ${plugin} is a third-party plugin, whose config only a runtime can check (use runtime.loadPolicy)`,
+        })),
+      ),
+    );
+  }
+  return draft.finish([]);
+}
+
+/** A capability of a plugin whose config a sandbox validates (a third-party plugin's). */
+export interface DeferredCapability {
+  /** The capability's name in the policy. */
+  name: string;
+  plugin: string;
+  /** The config as the policy wrote it, without `plugin`. */
+  config: Record<string, unknown>;
+}
+
+/** What the sandbox made of one deferred capability: its parsed config, or the problems to show. */
+export type DeferredVerdict =
+  | { ok: true; config: Record<string, unknown> }
+  | { ok: false; problems: PolicyProblem[] };
+
+/** Validates deferred capabilities, one verdict each, in order. */
+export type DeferredValidator = (
+  capabilities: DeferredCapability[],
+  context: { dir: string; limits: Limits },
+) => Promise<DeferredVerdict[]>;
+
+/**
+ * Validate policy text whose capabilities may use third-party plugins: the host checks all it can
+ * (YAML, the policy schema, built-in plugins), then `validate` has a sandbox run the third-party
+ * plugins' schemas and check hooks. Errors read the same either way: file:line:col: message.
+ */
+export async function parsePolicyDeferred(
+  text: string,
+  opts: ParseOptions,
+  validate: DeferredValidator,
+): Promise<LoadedPolicy> {
+  const draft = draftPolicy(text, opts);
+  if (draft.deferred.length === 0) return draft.finish([]);
+  return draft.finish(await validate(draft.deferred, { dir: draft.dir, limits: draft.limits }));
+}
+
+interface PolicyDraft {
+  readonly dir: string;
+  readonly limits: Limits;
+  readonly deferred: DeferredCapability[];
+  place(problems: readonly PolicyProblem[]): PolicyIssue[];
+  finish(verdicts: readonly DeferredVerdict[]): LoadedPolicy;
+}
+
+/** Everything the host checks itself; third-party configs are left for `finish`. */
+function draftPolicy(text: string, opts: ParseOptions): PolicyDraft {
   const label = opts.file ?? '<policy>';
   if (text.length > MAX_POLICY_CHARS) {
     const message = `the policy is ${text.length} characters long (expected at most ${MAX_POLICY_CHARS})`;
@@ -143,26 +204,51 @@ export function parsePolicy(text: string, opts: ParseOptions): LoadedPolicy {
   const source = new PolicySource(text, label);
 
   const policy = source.validate(opts.plugins);
-  const capabilities: Record<string, LoadedCapability> = {};
+  const deferredPlugins = new Set(opts.plugins.filter(isDeferred).map((plugin) => plugin.name));
+  const deferred: DeferredCapability[] = [];
   for (const [name, { plugin, ...config }] of Object.entries(policy.capabilities)) {
-    capabilities[name] = { plugin, config };
+    if (deferredPlugins.has(plugin)) deferred.push({ name, plugin, config });
   }
-  const loaded: LoadedPolicy = {
-    version: policy.version,
-    task: policy.task,
-    ...(policy.description === undefined ? {} : { description: policy.description }),
-    limits: policy.limits,
-    capabilities,
-    ...(opts.file === undefined ? {} : { file: opts.file }),
-    dir,
-    hash,
-    secrets: policy.secrets,
+  const place = (problems: readonly PolicyProblem[]) => source.place(problems);
+
+  const finish = (verdicts: readonly DeferredVerdict[]): LoadedPolicy => {
+    const parsed = new Map<string, Record<string, unknown>>();
+    const problems: PolicyProblem[] = [];
+    deferred.forEach((capability, i) => {
+      const verdict = verdicts[i];
+      if (verdict === undefined) {
+        problems.push({
+          path: ['capabilities', capability.name],
+          target: 'value',
+          message: `capabilities.${capability.name}: the ${capability.plugin} plugin did not check this config`,
+        });
+      } else if (verdict.ok) parsed.set(capability.name, verdict.config);
+      else problems.push(...verdict.problems);
+    });
+    if (problems.length > 0) throw new PolicyError(sortIssues(place(problems)));
+
+    const capabilities: Record<string, LoadedCapability> = {};
+    for (const [name, { plugin, ...config }] of Object.entries(policy.capabilities)) {
+      capabilities[name] = { plugin, config: parsed.get(name) ?? config };
+    }
+    const loaded: LoadedPolicy = {
+      version: policy.version,
+      task: policy.task,
+      ...(policy.description === undefined ? {} : { description: policy.description }),
+      limits: policy.limits,
+      capabilities,
+      ...(opts.file === undefined ? {} : { file: opts.file }),
+      dir,
+      hash,
+      secrets: policy.secrets,
+    };
+    // Frozen before the hooks run: a plugin's check cannot edit a policy the runtime will cache.
+    deepFreeze(loaded);
+    source.runChecks(loaded, opts.plugins);
+    secretStore.set(loaded, source.readSecrets(loaded, opts.plugins));
+    return loaded;
   };
-  // Frozen before the hooks run: a plugin's check cannot edit a policy the runtime will cache.
-  deepFreeze(loaded);
-  source.runChecks(loaded, opts.plugins);
-  secretStore.set(loaded, source.readSecrets(loaded, opts.plugins));
-  return loaded;
+  return { dir, limits: policy.limits, deferred, place, finish };
 }
 
 /** The policy text, its YAML document, and how to turn a data path into a line and column. */
@@ -302,22 +388,18 @@ class PolicySource {
     return this.#issue(start, [], message);
   }
 
+  /** Problems found elsewhere (a sandbox), placed at their line and column. */
+  place(problems: readonly PolicyProblem[]): PolicyIssue[] {
+    return problems.map((problem) =>
+      this.#issue(this.#offset(problem.path, problem.target), [...problem.path], problem.message),
+    );
+  }
+
   /** One zod issue can name several unknown keys: each gets its own issue, placed at the key. */
   #zodIssues(issue: z.core.$ZodIssue): PolicyIssue[] {
-    const at = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
-    if (issue.code === 'unrecognized_keys') {
-      // describeIssue made the message the list of allowed keys.
-      return issue.keys.map((key) => {
-        const keyPath = [...at, key];
-        return this.#issue(
-          this.#offset(keyPath, 'key'),
-          keyPath,
-          `${prefix(at)}unknown key ${JSON.stringify(key)} (${issue.message})`,
-        );
-      });
-    }
-    const target = issue.code === 'invalid_key' ? 'key' : 'value';
-    return [this.#issue(this.#offset(at, target), at, `${prefix(at)}${issue.message}`)];
+    return zodIssueProblems(issue, []).map((problem) =>
+      this.#issue(this.#offset(problem.path, problem.target), problem.path, problem.message),
+    );
   }
 
   #issue(offset: number, at: (string | number)[], message: string): PolicyIssue {
@@ -399,132 +481,6 @@ function startOf(node: unknown): number {
   return range ? range[0] : -1;
 }
 
-/** The policy's message for each zod issue (runs inside zod; schema-level messages win over it). */
-function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return `expected one of: ${allowedKeys(issue.schema).join(', ')}`;
-    case 'invalid_key':
-    case 'invalid_element':
-      return issue.issues.map((inner) => inner.message).join('; ');
-    case 'invalid_union': {
-      if (issue.discriminator === undefined) return expected(describeSchema(issue.schema), issue.input);
-      const value = isRecord(issue.input) ? issue.input[issue.discriminator] : undefined;
-      const options = (Array.isArray(issue.options) ? issue.options : [])
-        .map((o) => JSON.stringify(o))
-        .join(', ');
-      if (typeof value !== 'string') return expected(`one of ${options}`, value);
-      return `unknown ${issue.discriminator} ${JSON.stringify(value)} (expected one of ${options})`;
-    }
-    case 'custom':
-      return undefined; // a refinement's own message
-    default: {
-      const what = describeSchema(issue.schema);
-      // `capabilities:` with nothing after it is YAML null, a common slip for an empty mapping.
-      const hint = what === 'a mapping' && issue.input === null ? '; write {} for an empty mapping' : '';
-      return expected(what, issue.input) + hint;
-    }
-  }
-}
-
-type JsonSchema = z.core.JSONSchema.BaseSchema;
-
-function jsonSchemaOf(schema: z.core.$ZodType | undefined): JsonSchema | undefined {
-  if (schema === undefined) return undefined;
-  try {
-    // JSON Schema is zod's public description of a schema; reading it avoids zod's internals.
-    return z.toJSONSchema(schema, { target: 'draft-07', io: 'input', unrepresentable: 'any' });
-  } catch {
-    return undefined;
-  }
-}
-
-function allowedKeys(schema: z.core.$ZodType | undefined): string[] {
-  const keys = Object.keys(jsonSchemaOf(schema)?.properties ?? {});
-  // The discriminator first: it is what a reader of a capability's config looks for.
-  return keys.includes('plugin') ? ['plugin', ...keys.filter((key) => key !== 'plugin')] : keys;
-}
-
-function describeSchema(schema: z.core.$ZodType | undefined): string {
-  const json = jsonSchemaOf(schema);
-  return json === undefined ? 'a valid value' : describeJson(json);
-}
-
-/** An English noun phrase for what a JSON Schema accepts: "an integer from 1 to 600000". */
-function describeJson(json: JsonSchema): string {
-  if (json.const !== undefined) return JSON.stringify(json.const);
-  if (json.enum) return `one of ${json.enum.map((value) => JSON.stringify(value)).join(', ')}`;
-  const alternatives = json.anyOf ?? json.oneOf;
-  if (alternatives) return alternatives.map(describeJson).join(' or ');
-  switch (json.type) {
-    case 'integer':
-    case 'number':
-      return describeNumber(json);
-    case 'string':
-      return describeString(json);
-    case 'boolean':
-      return 'true or false';
-    case 'null':
-      return 'null';
-    case 'array': {
-      const count = json.minItems
-        ? ` of at least ${json.minItems} item${json.minItems === 1 ? '' : 's'}`
-        : '';
-      const items =
-        typeof json.items === 'object' && !Array.isArray(json.items)
-          ? ` (each ${describeJson(json.items)})`
-          : '';
-      return `a list${count}${items}`;
-    }
-    case 'object':
-      return 'a mapping';
-    default:
-      return 'a valid value';
-  }
-}
-
-function describeNumber(json: JsonSchema): string {
-  const noun = json.type === 'integer' ? 'an integer' : 'a number';
-  // z.int() states the safe-integer range; saying so would only be noise.
-  const min =
-    typeof json.minimum === 'number' && json.minimum > Number.MIN_SAFE_INTEGER ? json.minimum : undefined;
-  const max =
-    typeof json.maximum === 'number' && json.maximum < Number.MAX_SAFE_INTEGER ? json.maximum : undefined;
-  const parts: string[] = [];
-  if (min !== undefined && max !== undefined) parts.push(`from ${min} to ${max}`);
-  else if (min !== undefined) parts.push(`of at least ${min}`);
-  else if (max !== undefined) parts.push(`of at most ${max}`);
-  if (typeof json.exclusiveMinimum === 'number') parts.push(`greater than ${json.exclusiveMinimum}`);
-  if (typeof json.exclusiveMaximum === 'number') parts.push(`less than ${json.exclusiveMaximum}`);
-  if (json.multipleOf !== undefined) parts.push(`a multiple of ${json.multipleOf}`);
-  return [noun, ...parts].join(' ');
-}
-
-function describeString(json: JsonSchema): string {
-  if (json.format === 'date-time') return 'an ISO 8601 date-time string such as 2025-01-31T12:00:00Z';
-  if (json.format) return `a string in ${json.format} format`;
-  if (json.pattern) return `a string matching /${json.pattern}/`;
-  const { minLength: min, maxLength: max } = json;
-  if (min === 1 && max === undefined) return 'a non-empty string';
-  if (min !== undefined && max !== undefined) return `a string of ${min} to ${max} characters`;
-  if (min !== undefined) return `a string of at least ${min} characters`;
-  if (max !== undefined) return `a string of at most ${max} characters`;
-  return 'a string';
-}
-
-/** `capabilities.fs.write[0]`, quoting keys that are not identifiers. */
-function formatPath(at: readonly (string | number)[]): string {
-  return at
-    .map((segment, index) => {
-      if (typeof segment === 'number') return `[${segment}]`;
-      if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) return `[${JSON.stringify(segment)}]`;
-      return index === 0 ? segment : `.${segment}`;
-    })
-    .join('');
-}
-
-const prefix = (at: readonly (string | number)[]): string => (at.length === 0 ? '' : `${formatPath(at)}: `);
-
 /** In file order, so a reader fixes them top to bottom (sort is stable for ties). */
 function sortIssues(issues: PolicyIssue[]): PolicyIssue[] {
   return issues.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -539,10 +495,6 @@ function protoKeyPaths(value: unknown, at: (string | number)[] = []): (string | 
     : Object.entries(value);
   for (const [key, child] of entries) found.push(...protoKeyPaths(child, [...at, key]));
   return found;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function errorText(error: unknown): string {

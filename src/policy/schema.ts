@@ -1,7 +1,7 @@
 // The policy file, version 1: the one zod schema that is the validator, the TypeScript type and
 // (through json-schema.ts) the JSON Schema editors use. Deny by default: every object is strict,
 // so a misspelt key is an error rather than a silently ignored grant or limit.
-import type { AnyPlugin } from '../plugin/index.ts';
+import type { AnyPlugin, ConfigSchema } from '../plugin/index.ts';
 import { z } from '../plugin/index.ts';
 import type { Limits } from '../protocol.ts';
 
@@ -254,6 +254,36 @@ export const capabilityNameSchema = z
 /** What a capability's parsed entry is: the plugin's config plus which plugin provides it. */
 export type CapabilityEntry = { plugin: string } & Record<string, unknown>;
 
+// Plugins whose config the host does not check itself: third-party plugins, whose schemas are
+// plugin code and run only in a sandbox. For them the policy schema checks the `plugin` key alone;
+// the loader has a sandbox validate the rest and places its findings (load.ts, parsePolicyDeferred).
+const deferred = new WeakSet<AnyPlugin>();
+
+/** Mark a (stand-in) plugin as one whose config a sandbox validates. */
+export function deferConfig<P extends AnyPlugin>(plugin: P): P {
+  deferred.add(plugin);
+  return plugin;
+}
+
+/** Whether a sandbox, not the host, validates this plugin's config. */
+export function isDeferred(plugin: AnyPlugin): boolean {
+  return deferred.has(plugin);
+}
+
+/** A capability's entry for one plugin: its config object with `plugin` added, unknown keys refused. */
+export function capabilityEntrySchema(plugin: AnyPlugin): ConfigSchema {
+  const tag = z.literal(plugin.name).describe('The plugin that provides this capability.');
+  const described = `Plugin ${plugin.name}: ${plugin.description}`;
+  if (deferred.has(plugin)) {
+    return z.object({ plugin: tag }).catchall(z.unknown()).describe(described);
+  }
+  if (Object.hasOwn(plugin.config.shape, 'plugin')) {
+    throw new TypeError(`plugin ${plugin.name}: its config may not have a "plugin" key (the policy uses it)`);
+  }
+  // extend keeps the plugin's own refinements; strict() overrides a looser catchall it may have.
+  return plugin.config.extend({ plugin: tag }).strict().describe(described);
+}
+
 /**
  * One entry of `capabilities`: a union over the installed plugins, told apart by `plugin`, each
  * the plugin's own config object with `plugin` added and unknown keys refused.
@@ -265,16 +295,7 @@ function capabilitySchema(plugins: readonly AnyPlugin[]): z.ZodType<CapabilityEn
   const options = plugins.map((plugin) => {
     if (seen.has(plugin.name)) throw new TypeError(`two plugins are named ${show(plugin.name)}`);
     seen.add(plugin.name);
-    if (Object.hasOwn(plugin.config.shape, 'plugin')) {
-      throw new TypeError(
-        `plugin ${plugin.name}: its config may not have a "plugin" key (the policy uses it)`,
-      );
-    }
-    // extend keeps the plugin's own refinements; strict() overrides a looser catchall it may have.
-    return plugin.config
-      .extend({ plugin: z.literal(plugin.name).describe('The plugin that provides this capability.') })
-      .strict()
-      .describe(`Plugin ${plugin.name}: ${plugin.description}`);
+    return capabilityEntrySchema(plugin);
   });
   const [first, ...rest] = options;
   if (first === undefined) {

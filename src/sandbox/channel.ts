@@ -5,6 +5,7 @@
 import { writeSync } from 'node:fs';
 import process from 'node:process';
 import type { SandboxMessage, SupervisorMessage } from '../protocol.ts';
+import { lineReader } from '../protocol.ts';
 
 /** The file descriptor the supervisor reads reports from. */
 export const REPORT_FD = 3;
@@ -26,17 +27,10 @@ export function send(message: SandboxMessage): void {
 
 /** Call `onMessage` with each request line from the supervisor; `onEnd` when it goes away. */
 export function receive(onMessage: (message: SupervisorMessage) => void, onEnd: () => void): void {
-  let buffered = '';
   process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl = buffered.indexOf('\n');
-    while (nl >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      if (line) onMessage(JSON.parse(line) as SupervisorMessage);
-      nl = buffered.indexOf('\n');
-    }
-  });
+  process.stdin.on(
+    'data',
+    lineReader((line) => onMessage(JSON.parse(line) as SupervisorMessage)),
+  );
   process.stdin.on('end', onEnd);
 }

@@ -4,4 +4,4 @@
 import { lockdownMs } from './lockdown.ts';
 
 const { serve } = await import('./serve.ts');
-serve(lockdownMs);
+await serve(lockdownMs);

@@ -6,7 +6,7 @@ import type { RunError, RunRequest, SandboxMessage } from '../protocol.ts';
 import { redact, SCRIPT_LINE_OFFSET, SCRIPT_URL } from '../protocol.ts';
 import { makeConsole } from './console.ts';
 import { type RunState, wrapCapability } from './membrane.ts';
-import { CopyError, CopyLimitError, copyPlain } from './passable.ts';
+import { CopyError, CopyLimitError, copyPlain, jsonBytes } from './passable.ts';
 
 const MAX_MESSAGE = 2000;
 const stackLine = new RegExp(`${SCRIPT_URL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`);
@@ -120,7 +120,7 @@ export async function runScript(
 
   const console = makeConsole({
     write(line) {
-      outputBytes += Buffer.byteLength(line) + 1;
+      outputBytes += jsonBytes(line) + 1; // as the line will be printed: inside JSON
       if (outputBytes > limits.maxOutputBytes) {
         state.violate('E_OUTPUT_LIMIT', `console output exceeds maxOutputBytes (${limits.maxOutputBytes})`);
         return false;
@@ -200,5 +200,10 @@ export async function runScript(
   }
   // Report from a fresh macrotask: the script's leftover microtasks must drain first, so a run
   // is only done when the worker is really idle again.
-  setImmediate(() => finish(outcome));
+  // A call started from a continuation after the wait above is waited for too.
+  const settle = () => {
+    if (state.inFlight > 0) state.settled = () => setImmediate(settle);
+    else finish(outcome);
+  };
+  setImmediate(settle);
 }

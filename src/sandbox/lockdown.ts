@@ -20,5 +20,33 @@ lockdown({
   evalTaming: 'safe-eval',
 });
 
+// SES shares Node's TextEncoder/TextDecoder with every compartment. The errors they throw are
+// instances of Node's per-code error classes, whose prototypes lockdown() does not reach: a run
+// could change one and the next run in this sandbox would run its code. Provoke each of those
+// errors once and harden what they inherit from, so no such prototype stays writable.
+const provoke: (() => unknown)[] = [
+  () => new TextDecoder('no-such-label'),
+  () => new TextDecoder('utf-8', 5 as never),
+  () => new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array([0xff])),
+  () => new TextDecoder().decode('x' as never),
+  () => TextDecoder.prototype.decode.call({} as never),
+  () => new TextEncoder().encodeInto('x', 5 as never),
+  () => new TextEncoder().encodeInto(5 as never, new Uint8Array(1)),
+  () => TextEncoder.prototype.encode.call({} as never),
+];
+for (const f of provoke) {
+  try {
+    f();
+  } catch (error) {
+    for (
+      let p = Object.getPrototypeOf(error);
+      p !== null && !Object.isFrozen(p);
+      p = Object.getPrototypeOf(p)
+    ) {
+      harden(p);
+    }
+  }
+}
+
 /** How long lockdown() took in this worker, in milliseconds. */
 export const lockdownMs = performance.now() - started;

@@ -3,7 +3,7 @@
 // decision taken (naming the rule), an intent record sent BEFORE the plugin acts and an outcome
 // record after, and the result copied to plain frozen data. A plugin cannot skip any of it.
 import type { AnyPlugin, Decision, MethodSpec } from '../plugin/index.ts';
-import { PluginError } from '../plugin/index.ts';
+import { PluginError, z } from '../plugin/index.ts';
 import type { CallRecord, ErrorCode, IntentRecord } from '../protocol.ts';
 import { auditView, CopyError, CopyLimitError, copyPlain } from './passable.ts';
 
@@ -70,7 +70,7 @@ export function wrapCapability(
   for (const [method, spec] of Object.entries(plugin.methods as Record<string, MethodSpec>)) {
     const target = impl[method];
     if (target === undefined) continue;
-    const label = `${name}.${method}`;
+    const label = method === plugin.call ? name : `${name}.${method}`;
     const record = (seq: number, args: unknown, started: number, rest: Partial<CallRecord>): void => {
       state.audit({
         event: 'call',
@@ -118,9 +118,15 @@ export function wrapCapability(
           label: 'arguments',
         });
         shown = auditView(copied.value);
-        const parsed = spec.args.safeParse(copied.value);
+        // zod's functional parse goes by the schema's own internals, not by the prototype methods
+        // all plugins in the sandbox share (and a hostile one could redefine).
+        const parsed = z.safeParse(spec.args, copied.value);
         if (!parsed.success) throw new CopyError(describeZodError(parsed.error));
-        args = harden(parsed.data as unknown[]);
+        // Not hardened: the copy is the plugin's alone, and hardening walks every index of a byte
+        // array (a 1 MiB Uint8Array costs a second and ~200 MB).
+        args = parsed.data as unknown[];
+        // What the audit records of the arguments: the plugin may redact (query values, bodies).
+        if (spec.audit?.args) shown = auditView(copyAuditView(spec.audit.args(args)));
       } catch (error) {
         const message = `${label}: ${error instanceof CopyError || error instanceof CopyLimitError ? error.message : 'invalid arguments'}`;
         record(seq, shown, started, {
@@ -162,6 +168,9 @@ export function wrapCapability(
           throw guestError(state, 'E_DENIED', message);
         }
 
+        // The run may have ended while authorize awaited: nothing acts after the run has reported.
+        if (state.revoked) throw guestError(state, 'E_REVOKED', `${label}: the run is over`);
+
         // 3. Intent before the act: a run killed mid-call still shows what it started.
         state.audit({
           event: 'call.intent',
@@ -184,7 +193,7 @@ export function wrapCapability(
           const raw = checked
             ? await checked.invoke(decision.grant, ...args)
             : await (target as AnyMethod)(...args);
-          const valid = spec.returns.safeParse(raw);
+          const valid = z.safeParse(spec.returns, raw);
           if (!valid.success) throw new Error(`${label}: the plugin returned an invalid result`);
           const copied = copyPlain(valid.data, {
             maxBytes: MAX_RESULT_BYTES,
@@ -198,8 +207,14 @@ export function wrapCapability(
           record(seq, shown, started, { rule: decision.rule, outcome: 'error', error: failure });
           throw guestError(state, failure.code, failure.message);
         }
-        record(seq, shown, started, { rule: decision.rule, resultBytes });
-        return harden(spec.present ? spec.present(value) : value);
+        const info = spec.audit?.result ? copyAuditView(spec.audit.result(value)) : undefined;
+        record(seq, shown, started, {
+          rule: decision.rule,
+          resultBytes,
+          ...(info && typeof info === 'object' ? { info: info as Record<string, unknown> } : {}),
+        });
+        // copyPlain froze every container; its byte arrays are fresh copies the guest may keep.
+        return spec.present ? harden(spec.present(value)) : value;
       } finally {
         state.inFlight--;
         if (state.inFlight === 0) state.settled?.();
@@ -208,7 +223,29 @@ export function wrapCapability(
     // A method, not a constructor; `this` is ignored.
     methods[method] = { [method]: (...rawArgs: unknown[]) => call(rawArgs) }[method] as AnyMethod;
   }
-  return harden(methods);
+  // A callable capability (`fetch(url)`): the function is the `call` method, and it carries every
+  // method as a frozen property too.
+  const callable = plugin.call === undefined ? undefined : methods[plugin.call];
+  if (callable === undefined) return harden(methods);
+  const capability = { [name]: (...rawArgs: unknown[]) => callable(...rawArgs) }[name] as AnyMethod;
+  for (const [key, fn] of Object.entries(methods)) {
+    Object.defineProperty(capability, key, {
+      value: fn,
+      enumerable: true,
+      writable: false,
+      configurable: false,
+    });
+  }
+  return harden(capability);
+}
+
+/** A plugin's audit view, copied to bounded plain data (a plugin bug must not break the record). */
+function copyAuditView(value: unknown): unknown {
+  try {
+    return copyPlain(value, { maxBytes: 64 * 1024, allowBytes: true, label: 'audit' }).value;
+  } catch {
+    return '<unrecordable>';
+  }
 }
 
 /** What the guest learns of a failed call: the plugin's own error, or nothing of the host. */

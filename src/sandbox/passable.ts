@@ -21,6 +21,14 @@ export class CopyError extends Error {}
 export class CopyLimitError extends Error {}
 
 const MAX_DEPTH = 64;
+// Characters JSON writes as more than themselves: quotes, backslash, controls, non-ASCII.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+const NEEDS_ESCAPE_OR_UTF8 = /["\\\u0000-\u001f\u007f-\uffff]/;
+
+/** The bytes a string takes in JSON text (UTF-8, escapes, quotes): what the host will print. */
+export function jsonBytes(s: string): number {
+  return NEEDS_ESCAPE_OR_UTF8.test(s) ? Buffer.byteLength(JSON.stringify(s)) : s.length + 2;
+}
 const { getPrototypeOf, getOwnPropertyDescriptor, defineProperty, freeze, prototype: objectProto } = Object;
 const u8Proto = Uint8Array.prototype;
 
@@ -46,7 +54,7 @@ export function copyPlain(value: unknown, opts: CopyOptions): { value: unknown; 
   const copy = (v: unknown, where: string, depth: number): unknown => {
     switch (typeof v) {
       case 'string':
-        charge(v.length + 2, where);
+        charge(jsonBytes(v), where);
         return v;
       case 'number':
         charge(8, where);
@@ -106,7 +114,7 @@ export function copyPlain(value: unknown, opts: CopyOptions): { value: unknown; 
         if ('get' in desc || 'set' in desc) fail(`${where}.${key}`, 'an accessor');
         const item = copy(desc.value, `${where}.${key}`, depth + 1);
         if (item === undefined) continue;
-        charge(key.length + 3, where);
+        charge(jsonBytes(key) + 1, where);
         define(out, key, item);
       }
       return freeze(out);
@@ -119,27 +127,43 @@ export function copyPlain(value: unknown, opts: CopyOptions): { value: unknown; 
   return { value: out, bytes };
 }
 
-/** A short, bounded rendering of arguments for the audit log: long strings and bytes summarised. */
-export function auditView(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') {
-    return value.length > 512 ? `${value.slice(0, 512)}…(${value.length} chars)` : value;
-  }
-  if (value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
-  if (value === null || typeof value !== 'object') return value;
-  if (depth > 4) return '…';
-  if (Array.isArray(value)) {
-    const items = value.slice(0, 32).map((v) => auditView(v, depth + 1));
-    if (value.length > 32) items.push(`…(${value.length} items)`);
-    return items;
-  }
-  const out: Record<string, unknown> = {};
-  let n = 0;
-  for (const [k, v] of Object.entries(value)) {
-    if (n++ >= 32) {
-      define(out, '…', `${Object.keys(value).length} keys`);
-      break;
+/** The most an audit record's rendering of arguments may take, whatever their shape. */
+const AUDIT_VIEW_BUDGET = 16 * 1024;
+
+/**
+ * A short, bounded rendering of arguments for the audit log: long strings and bytes summarised,
+ * and the whole bounded (a structure sharing one long string many times must not make a huge
+ * record for the supervisor to parse).
+ */
+export function auditView(value: unknown): unknown {
+  let budget = AUDIT_VIEW_BUDGET;
+  const view = (v: unknown, depth: number): unknown => {
+    if (budget <= 0) return '…';
+    if (typeof v === 'string') {
+      const shown = v.length > 512 ? `${v.slice(0, 512)}…(${v.length} chars)` : v;
+      budget -= shown.length + 2;
+      return shown;
     }
-    define(out, k, auditView(v, depth + 1));
-  }
-  return out;
+    budget -= 8;
+    if (v instanceof Uint8Array) return `<${v.byteLength} bytes>`;
+    if (v === null || typeof v !== 'object') return v;
+    if (depth > 4) return '…';
+    if (Array.isArray(v)) {
+      const items = v.slice(0, 32).map((item) => view(item, depth + 1));
+      if (v.length > 32) items.push(`…(${v.length} items)`);
+      return items;
+    }
+    const out: Record<string, unknown> = {};
+    let n = 0;
+    for (const [k, item] of Object.entries(v)) {
+      if (n++ >= 32 || budget <= 0) {
+        define(out, '…', `${Object.keys(v).length} keys`);
+        break;
+      }
+      budget -= k.length;
+      define(out, k, view(item, depth + 1));
+    }
+    return out;
+  };
+  return view(value, 0);
 }

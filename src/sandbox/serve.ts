@@ -1,11 +1,11 @@
 // The sandbox process's message loop. Loaded by entry.ts only after lockdown() has run.
 import process from 'node:process';
 import { Worker } from 'node:worker_threads';
-import { builtinPlugins } from '../../plugins/index.ts';
 import { PluginError } from '../plugin/index.ts';
 import type { SupervisorMessage } from '../protocol.ts';
 import { receive, send } from './channel.ts';
 import { runScript } from './evaluate.ts';
+import { SandboxPlugins, sandboxConfig } from './plugins.ts';
 
 // A script may leave a rejected promise unhandled; that is its business, not a reason to crash
 // the sandbox (Node's default) or to print anything.
@@ -15,7 +15,10 @@ process.on('unhandledRejection', () => {});
 // Plugin definitions themselves stay unhardened (zod defines methods on schemas lazily); only
 // the membrane's trusted code ever holds them.
 harden(PluginError);
-const plugins = new Map(builtinPlugins.map((p) => [p.name, p]));
+// Every plugin, built-in or not, is loaded confined (compartment-mapper) when the sandbox starts;
+// which third-party plugins, and what they may be granted, the supervisor says on the command line.
+const sandboxPlugins = new SandboxPlugins(sandboxConfig(process.argv[2]));
+const plugins = sandboxPlugins.byName;
 
 function startWatchdog(): void {
   const limitMb = Number(process.env.SESAME_SANDBOX_RSS_MB);
@@ -27,13 +30,27 @@ function startWatchdog(): void {
       parentPid: process.ppid,
     },
     env: {},
-    resourceLimits: { maxOldGenerationSizeMb: 8 },
+    // 16, not 8: run from TypeScript sources (tests), the thread loads Node's type stripper, and
+    // with 8 MiB it runs out of heap and takes the sandbox down a moment after it started.
+    resourceLimits: { maxOldGenerationSizeMb: 16 },
   });
   watchdog.unref();
 }
 
 let busy = false;
 function onMessage(req: SupervisorMessage): void {
+  if (req?.type === 'validate') {
+    send({
+      type: 'validated',
+      id: req.id,
+      verdicts: sandboxPlugins.validate(req.capabilities, req.policyDir),
+    });
+    return;
+  }
+  if (req?.type === 'inspect') {
+    void sandboxPlugins.inspect(req.dir).then((report) => send({ type: 'inspected', id: req.id, report }));
+    return;
+  }
   if (req?.type !== 'run') return;
   if (busy) {
     send({
@@ -46,28 +63,42 @@ function onMessage(req: SupervisorMessage): void {
     return;
   }
   busy = true;
-  runScript(req, plugins, (message) => {
-    if (message.type === 'done') busy = false;
-    send(message);
-  }).catch((error: unknown) => {
-    busy = false;
-    send({
-      type: 'done',
-      runId: req.runId,
-      ok: false,
-      error: {
-        code: 'E_INTERNAL',
-        message: `sandbox failure: ${error instanceof Error ? error.message : 'unknown'}`,
-      },
-      calls: 0,
+  // A built-in plugin the run needs may still be loading (see SandboxPlugins.start).
+  sandboxPlugins
+    .whenLoaded(req.capabilities.map((grant) => grant.plugin))
+    .then(() =>
+      runScript(req, plugins, (message) => {
+        if (message.type === 'done') busy = false;
+        send(message);
+      }),
+    )
+    .catch((error: unknown) => {
+      busy = false;
+      send({
+        type: 'done',
+        runId: req.runId,
+        ok: false,
+        error: {
+          code: 'E_INTERNAL',
+          message: `sandbox failure: ${error instanceof Error ? error.message : 'unknown'}`,
+        },
+        calls: 0,
+      });
     });
-  });
 }
 
 /** Start serving runs; `lockdownMs` is reported to the supervisor with the ready message. */
-export function serve(lockdownMs: number): void {
+export async function serve(lockdownMs: number): Promise<void> {
   startWatchdog();
-  // The supervisor going away (its end of stdin closes) ends the sandbox.
+  // The supervisor going away (its end of stdin closes) ends the sandbox, even while it starts.
   receive(onMessage, () => process.exit(0));
-  send({ type: 'ready', lockdownMs });
+  try {
+    await sandboxPlugins.start();
+  } catch (error) {
+    // A plugin that cannot load makes every run wrong: say why, and stop.
+    send({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  }
+  send({ type: 'ready', lockdownMs, plugins: sandboxPlugins.describe() });
+  await sandboxPlugins.loadBuiltins();
 }

@@ -7,12 +7,21 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { RunRequest, SandboxMessage } from '../protocol.ts';
+import type {
+  PluginDescriptor,
+  RunRequest,
+  SandboxConfig,
+  SandboxMessage,
+  SupervisorMessage,
+} from '../protocol.ts';
+import { lineReader } from '../protocol.ts';
 
 /** Heap the runtime itself uses in a sandbox (SES, zod, plugins), added to the policy's memoryMb. */
 const RUNTIME_HEAP_MB = 32;
 /** Resident memory of an idle sandbox process, added to twice memoryMb for the watchdog's limit. */
 const RUNTIME_RSS_MB = 160;
+/** How long a sandbox may take to start: lockdown, then its third-party plugins (their top level). */
+const START_TIMEOUT_MS = 20_000;
 /** What a dying sandbox prints when memory ran out (V8's own message, or the watchdog's). */
 const OUT_OF_MEMORY = /heap out of memory|sesame-sandbox: memory limit exceeded|Allocation failed/i;
 
@@ -22,6 +31,35 @@ export interface PoolOptions {
   /** Retire a sandbox after this many runs (default 1000). */
   maxRunsPerSandbox?: number;
 }
+
+/** How every sandbox of a pool is set up: its plugins, and how long it may take to start. */
+export interface SandboxSetup {
+  /** Third-party plugins and allowed builtins; undefined for the built-in plugins only. */
+  config?: SandboxConfig;
+  startTimeoutMs?: number;
+  /**
+   * Only these built-in plugins load before the sandbox is ready, the rest after (SandboxConfig):
+   * not part of what makes sandboxes alike.
+   */
+  preload?: string[];
+}
+
+/** A sandbox did not start; `plugin` when a plugin failed to load (the message says which and why). */
+export class SandboxStartError extends Error {
+  override name = 'SandboxStartError';
+  readonly plugin: boolean;
+  constructor(message: string, plugin: boolean) {
+    super(message);
+    this.plugin = plugin;
+  }
+}
+
+/** A question to a sandbox that it did not answer in time; the sandbox should be discarded. */
+export class SandboxTimeoutError extends Error {
+  override name = 'SandboxTimeoutError';
+}
+
+type Answer = Extract<SandboxMessage, { id: string }>;
 
 export type SandboxEvent =
   | { kind: 'message'; message: SandboxMessage }
@@ -44,23 +82,17 @@ const stripFlag =
 
 /** Call `onLine` with each complete line of a stream. */
 function readLines(stream: Readable, onLine: (line: string) => void): void {
-  let buffered = '';
   stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl = buffered.indexOf('\n');
-    while (nl >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      if (line) onLine(line);
-      nl = buffered.indexOf('\n');
-    }
-  });
+  stream.on('data', lineReader(onLine));
 }
 
 export class Sandbox {
   readonly memoryMb: number;
+  /** Which plugins it loads: sandboxes are interchangeable only with the same key. */
+  readonly setupKey: string;
   readonly ready: Promise<number>;
+  /** The third-party plugins it loaded, described (known once ready). */
+  plugins: PluginDescriptor[] = [];
   runs = 0;
   exited = false;
   /** Counted out of the pool already (dropping twice must not free two slots). */
@@ -69,16 +101,30 @@ export class Sandbox {
   private readonly input: Writable;
   private listener: ((event: SandboxEvent) => void) | undefined;
   private stderrTail = '';
+  private failure: string | undefined;
+  private readonly pending = new Map<
+    string,
+    { resolve: (answer: Answer) => void; reject: (error: Error) => void }
+  >();
+  private nextId = 0;
   private readonly exitPromise: Promise<void>;
 
-  constructor(memoryMb: number) {
+  constructor(memoryMb: number, setup: SandboxSetup = {}) {
     this.memoryMb = memoryMb;
+    this.setupKey = setupKey(setup);
     const args = [
       ...stripFlag,
       `--max-old-space-size=${memoryMb + RUNTIME_HEAP_MB}`,
       '--max-semi-space-size=8',
     ];
-    this.child = spawn(process.execPath, [...args, entryPath], {
+    // The sandbox reads its plugin configuration from its command line (not its environment,
+    // which stays empty): JSON, one argument.
+    const preload = setup.preload === undefined ? {} : { preload: setup.preload };
+    const config =
+      setup.config === undefined && preload.preload === undefined
+        ? []
+        : [JSON.stringify({ ...setup.config, ...preload })];
+    this.child = spawn(process.execPath, [...args, entryPath, ...config], {
       // No host environment in the sandbox, and nothing it prints reaches the host's streams:
       // requests go in on stdin, reports come back on fd 3 (see sandbox/channel.ts).
       env: { SESAME_SANDBOX_RSS_MB: String(memoryMb * 2 + RUNTIME_RSS_MB) },
@@ -104,20 +150,43 @@ export class Sandbox {
         return; // not ours: ignore rather than trust
       }
       if (message.type === 'ready') {
+        clearTimeout(startTimer);
+        this.plugins = Array.isArray(message.plugins) ? message.plugins : [];
         // Starting keeps the host alive; a ready sandbox waits without holding it.
         if (!this.listener) this.ref(false);
         readyResolve(message.lockdownMs);
+      } else if (message.type === 'failed') {
+        this.failure = String(message.error);
+      } else if (message.type === 'validated' || message.type === 'inspected') {
+        const waiting = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        if (this.pending.size === 0 && !this.listener) this.ref(false);
+        waiting?.resolve(message);
       } else this.listener?.({ kind: 'message', message });
     });
     this.child.on('error', (error) => {
       this.stderrTail += `\n${error.message}`;
     });
+    // A plugin whose top-level code never finishes would leave the sandbox starting for ever.
+    const startTimeoutMs = setup.startTimeoutMs ?? START_TIMEOUT_MS;
+    const startTimer = setTimeout(() => {
+      this.failure = `the sandbox did not start within ${startTimeoutMs} ms (does a plugin's top-level code never finish?)`;
+      this.child.kill('SIGKILL');
+    }, startTimeoutMs);
+    startTimer.unref();
     // 'close' comes after the process exited AND its stderr is drained, so the reason is known.
     this.exitPromise = new Promise((resolve) => {
       this.child.on('close', (code, signal) => {
         this.exited = true;
+        clearTimeout(startTimer);
         const detail = this.stderrTail.trim();
-        readyReject(new Error(`sandbox failed to start: ${detail || `exit ${code ?? signal}`}`));
+        readyReject(
+          this.failure === undefined
+            ? new SandboxStartError(`sandbox failed to start: ${detail || `exit ${code ?? signal}`}`, false)
+            : new SandboxStartError(`cannot load plugins: ${this.failure}`, true),
+        );
+        for (const waiting of this.pending.values()) waiting.reject(new Error('the sandbox exited'));
+        this.pending.clear();
         this.listener?.({ kind: 'exit', code, signal, outOfMemory: OUT_OF_MEMORY.test(detail), detail });
         resolve();
       });
@@ -134,7 +203,42 @@ export class Sandbox {
 
   detach(): void {
     this.listener = undefined;
-    this.ref(false);
+    if (this.pending.size === 0) this.ref(false);
+  }
+
+  /**
+   * Ask a question that only plugin code can answer (validate configs, inspect a plugin folder).
+   * Rejects with SandboxTimeoutError after `timeoutMs`: the caller should discard the sandbox.
+   */
+  ask<T extends Answer['type']>(
+    question: DistributiveOmit<Exclude<SupervisorMessage, { type: 'run' }>, 'id'>,
+    answer: T,
+    timeoutMs: number,
+  ): Promise<Extract<Answer, { type: T }>> {
+    const id = `q${++this.nextId}`;
+    return new Promise((resolve, reject) => {
+      if (this.exited) {
+        reject(new Error('the sandbox exited'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new SandboxTimeoutError(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (message) => {
+          clearTimeout(timer);
+          if (message.type === answer) resolve(message as Extract<Answer, { type: T }>);
+          else reject(new Error(`the sandbox answered ${message.type}, not ${answer}`));
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.ref(true);
+      this.input.write(`${JSON.stringify({ ...question, id })}\n`);
+    });
   }
 
   /** Stop the process now (a runaway loop cannot prevent it); resolves once it has exited. */
@@ -157,20 +261,26 @@ export class Sandbox {
   }
 }
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function setupKey(setup: SandboxSetup): string {
+  return JSON.stringify(setup.config ?? null);
+}
+
 // One sandbox may be started before the runtime exists, while the host is still loading its
 // own modules (the CLI does this): the first acquire() for its memory limit adopts it.
 let prestarted: Sandbox | undefined;
 
 /** Start a sandbox now, for a runtime created later in this process. */
-export function prestartSandbox(memoryMb: number): void {
-  prestarted ??= new Sandbox(memoryMb);
+export function prestartSandbox(memoryMb: number, setup: SandboxSetup = {}): void {
+  prestarted ??= new Sandbox(memoryMb, setup);
 }
 
-/** The prestarted sandbox if it fits `memoryMb`; one that does not fit is stopped. */
-function takePrestarted(memoryMb: number): Sandbox | undefined {
+/** The prestarted sandbox if it fits `memoryMb` and the plugins; one that does not fit is stopped. */
+function takePrestarted(memoryMb: number, key: string): Sandbox | undefined {
   const sandbox = prestarted;
   prestarted = undefined;
-  if (sandbox && sandbox.memoryMb !== memoryMb) {
+  if (sandbox && (sandbox.memoryMb !== memoryMb || sandbox.setupKey !== key)) {
     void sandbox.terminate();
     return undefined;
   }
@@ -190,8 +300,10 @@ export class Pool {
   private readonly waiters: Waiter[] = [];
   private live = 0;
   private closed = false;
+  private readonly setup: SandboxSetup;
 
-  constructor(options: PoolOptions = {}) {
+  constructor(options: PoolOptions = {}, setup: SandboxSetup = {}) {
+    this.setup = setup;
     this.size = Math.max(1, options.size ?? os.availableParallelism());
     this.maxRunsPerSandbox = Math.max(1, options.maxRunsPerSandbox ?? 1000);
   }
@@ -208,7 +320,7 @@ export class Pool {
     if (this.closed) throw new Error('the runtime is closed');
     const i = this.idle.findIndex((w) => w.memoryMb === memoryMb);
     if (i >= 0) return this.idle.splice(i, 1)[0] as Sandbox;
-    const early = takePrestarted(memoryMb);
+    const early = takePrestarted(memoryMb, setupKey(this.setup));
     if (early && this.live < this.size) {
       this.live++;
       try {
@@ -259,14 +371,14 @@ export class Pool {
 
   async close(): Promise<void> {
     this.closed = true;
-    await takePrestarted(-1)?.terminate();
+    await takePrestarted(-1, '')?.terminate();
     for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('the runtime is closed'));
     await Promise.all(this.idle.splice(0).map((w) => this.drop(w, true)));
   }
 
   private spawn(memoryMb: number): Sandbox {
     this.live++;
-    return new Sandbox(memoryMb);
+    return new Sandbox(memoryMb, this.setup);
   }
 
   private park(worker: Sandbox): void {

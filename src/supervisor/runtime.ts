@@ -4,13 +4,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { builtinPlugins } from '../../plugins/index.ts';
 import type { AuditSink } from '../audit/sinks.ts';
 import type { AnyPlugin } from '../plugin/index.ts';
-import { type LoadedPolicy, PolicyError, parsePolicy, secretValues } from '../policy/load.ts';
+import { explainPolicy } from '../policy/explain.ts';
+import { type LoadedPolicy, PolicyError, parsePolicyDeferred, secretValues } from '../policy/load.ts';
 import type { AuditRecord, CapabilityGrant, ErrorCode, RunError, RunRequest, Secret } from '../protocol.ts';
 import { redact } from '../protocol.ts';
-import { Pool, type PoolOptions, type Sandbox, type SandboxEvent } from './pool.ts';
+import { InstalledPlugins } from './plugins.ts';
+import { Pool, type PoolOptions, type Sandbox, type SandboxEvent, SandboxStartError } from './pool.ts';
 import {
   DEFAULT_MAX_SCRIPT_BYTES,
   languageOf,
@@ -26,6 +27,18 @@ export interface RuntimeOptions extends PoolOptions {
   maxScriptBytes?: number;
   /** Largest input accepted, as JSON bytes (default 1 MiB). */
   maxInputBytes?: number;
+  /**
+   * Third-party plugins, each a package folder or the name of a package in node_modules (resolved
+   * from the current directory). The operator installs them; a policy can only name them
+   * (`plugin: <name>`). Each is confined in the sandbox to the builtins its manifest declares.
+   */
+  plugins?: readonly string[];
+  /**
+   * The Node builtins third-party plugins (and their dependencies) may be granted, `node:` names.
+   * Default: DEFAULT_ALLOWED_BUILTINS (ordinary I/O and utilities; nothing that reaches the sandbox
+   * process itself, such as child_process, worker_threads, vm or inspector).
+   */
+  allowBuiltins?: readonly string[];
 }
 
 export interface RunOptions {
@@ -62,15 +75,31 @@ export interface Runtime {
   /** Start sandbox workers ahead of demand (for the default memory limit unless given). */
   prewarm(memoryMb?: number): Promise<void>;
   close(): Promise<void>;
+  /** The built-in plugins, then stand-ins for the third-party ones (their code runs only in sandboxes). */
   readonly plugins: readonly AnyPlugin[];
+  /** Load and validate a policy file against this runtime's plugins; throws PolicyError. */
+  loadPolicy(file: string): Promise<LoadedPolicy>;
+  /** Validate policy text against this runtime's plugins; throws PolicyError. */
+  parsePolicy(text: string, options?: { file?: string }): Promise<LoadedPolicy>;
+  /** `policy explain` with this runtime's plugins (third-party ones described by a sandbox). */
+  explainPolicy(policy: LoadedPolicy): Promise<string>;
 }
 
 const POLICY_CACHE_SIZE = 256;
+
+/** A sandbox that cannot start because a plugin cannot load is the operator's to fix: E_USAGE. */
+function startFailure(error: SandboxStartError): RunError {
+  return { code: error.plugin ? 'E_USAGE' : 'E_INTERNAL', message: error.message };
+}
 const DEFAULT_MAX_INPUT_BYTES = 1 << 20;
 
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
-  const plugins = builtinPlugins;
-  const pool = new Pool(options);
+  // Throws PluginInstallError now, not at the first run, for a plugin that is missing, has no
+  // valid manifest, or takes a name already taken.
+  const installed = new InstalledPlugins(options);
+  const plugins = installed.definitions;
+  const pool = new Pool(options, installed.sandbox === undefined ? {} : { config: installed.sandbox });
+  const validateDeferred = installed.validator(pool);
   const sinks =
     options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit];
   const maxScriptBytes = options.maxScriptBytes ?? DEFAULT_MAX_SCRIPT_BYTES;
@@ -89,7 +118,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     const key = `${file ?? ''}\0${createHash('sha256').update(text).digest('hex')}`;
     const cached = policyCache.get(key);
     if (cached) return cached;
-    const loaded = parsePolicy(text, file === undefined ? { plugins } : { file, plugins });
+    const loaded = await parsePolicyDeferred(
+      text,
+      file === undefined ? { plugins } : { file, plugins },
+      validateDeferred,
+    );
     if (policyCache.size >= POLICY_CACHE_SIZE) policyCache.delete(policyCache.keys().next().value as string);
     policyCache.set(key, loaded);
     return loaded;
@@ -127,6 +160,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       policy = await resolvePolicy(opts);
     } catch (error) {
       if (error instanceof PolicyError) return early({ code: 'E_POLICY', message: error.message });
+      if (error instanceof SandboxStartError) return early(startFailure(error));
       return early({ code: 'E_POLICY', message: `cannot read policy: ${(error as Error).message}` });
     }
     if (typeof opts.script !== 'string')
@@ -209,7 +243,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     try {
       worker = await pool.acquire(limits.memoryMb);
     } catch (error) {
-      const failure: RunError = { code: 'E_INTERNAL', message: (error as Error).message };
+      const failure: RunError =
+        error instanceof SandboxStartError
+          ? startFailure(error)
+          : { code: 'E_INTERNAL', message: (error as Error).message };
       ended(failure, 0);
       return { ...early(failure), audit };
     }
@@ -278,7 +315,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         }
         // The sandbox already redacts secrets; doing it again here costs little and trusts nothing.
         const message = redact(event.message, redactions);
-        if (message.type !== 'ready' && message.runId !== runId) return;
+        if (!('runId' in message) || message.runId !== runId) return;
         switch (message.type) {
           case 'audit':
             calls = Math.max(calls, message.record.seq);
@@ -316,6 +353,28 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   return {
     run,
     plugins,
+    async loadPolicy(file) {
+      let text: string;
+      try {
+        text = await fs.readFile(file, 'utf8');
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        const message = `cannot read the policy file (${reason})`;
+        throw new PolicyError([{ file, line: 0, column: 0, path: [], message }]);
+      }
+      return parsePolicyDeferred(text, { file, plugins }, validateDeferred);
+    },
+    async parsePolicy(text, { file } = {}) {
+      return parsePolicyDeferred(
+        text,
+        file === undefined ? { plugins } : { file, plugins },
+        validateDeferred,
+      );
+    },
+    async explainPolicy(policy) {
+      if (installed.thirdParty) await installed.describe(pool, policy.limits.memoryMb);
+      return explainPolicy(policy, plugins);
+    },
     async prewarm(memoryMb = 64) {
       await pool.prewarm(memoryMb);
     },

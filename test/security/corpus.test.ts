@@ -1,5 +1,7 @@
-// Every attack in ../shared/attacks, run against the real `sesame` CLI by the corpus's own
-// harness, judged only by canaries the script cannot fake. Each must be `contained`.
+// Every attack in ../shared/attacks, and every attack of our own corpus in ./attacks, run against
+// the real `sesame` CLI by the shared corpus's own harness, judged only by canaries the script
+// cannot fake. Each must be `contained`. Both corpora run from this one file, one after the other:
+// the harness owns /tmp/sesame-canary and /tmp/sesame-secret while it runs.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +12,7 @@ import { repoRoot } from '../helpers/runtime.ts';
 
 const corpus = path.resolve(repoRoot, '..', 'shared', 'attacks');
 const harness = path.join(corpus, 'harness', 'run-corpus.mjs');
+const ownCorpus = path.join(repoRoot, 'test', 'security', 'attacks');
 
 interface Row {
   id: string;
@@ -43,18 +46,27 @@ function runCorpus(dirs: string[]): Promise<{ code: number | null; rows: Row[]; 
   });
 }
 
-describe('attack corpus (../shared/attacks)', () => {
-  it('finds the corpus beside the checkout', () => {
+const failures = (rows: Row[]) =>
+  rows.filter((r) => r.outcome !== 'contained').map((r) => `${r.id}: ${r.outcome} ${r.evidence.join('; ')}`);
+
+describe('attack corpus (../shared/attacks and test/security/attacks)', () => {
+  it('finds both corpora', () => {
     expect(fs.existsSync(harness), `missing ${harness}`).toBe(true);
+    const own = fs.readdirSync(ownCorpus).filter((f) => /^\d{3}-.*\.js$/.test(f));
+    expect(own.length).toBeGreaterThanOrEqual(40);
   });
 
-  it('contains every attack', { timeout: 600_000 }, async () => {
+  it('contains every attack of the shared corpus', { timeout: 600_000 }, async () => {
     const { code, rows, output } = await runCorpus([corpus]);
     expect(rows.length, output).toBeGreaterThanOrEqual(38);
-    const failed = rows
-      .filter((r) => r.outcome !== 'contained')
-      .map((r) => `${r.id}: ${r.outcome} ${r.evidence.join('; ')}`);
-    expect(failed, output).toEqual([]);
+    expect(failures(rows), output).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it('contains every attack of our own corpus', { timeout: 600_000 }, async () => {
+    const { code, rows, output } = await runCorpus([ownCorpus]);
+    expect(rows.length, output).toBeGreaterThanOrEqual(40);
+    expect(failures(rows), output).toEqual([]);
     expect(code).toBe(0);
   });
 });
