@@ -27,6 +27,7 @@ import {
   definePlugin,
   deny,
   PluginError,
+  typedArrays,
   z,
 } from 'sesame/plugin';
 import {
@@ -50,25 +51,16 @@ const MAX_FILE_BYTES_LIMIT = 256 * MiB;
 const Path = z.string().max(MAX_PATH_LENGTH).describe('a path relative to the root, "/"-separated');
 const Encoding = z.enum(['utf8', 'utf-8']);
 
-// A guest's Uint8Array can carry own properties that lie (`byteLength`, `constructor`) or be a
-// Proxy. The intrinsic getters read the internal slots instead, and the copy means the bytes
-// cannot change between the size check and the write.
-const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const intrinsicGetter = (key: PropertyKey) => {
-  const get = Object.getOwnPropertyDescriptor(TypedArrayPrototype, key)?.get;
-  if (get === undefined) throw new TypeError(`%TypedArray%.prototype has no ${String(key)} getter`);
-  return get;
-};
-const typedArrayName = intrinsicGetter(Symbol.toStringTag);
-const typedArrayByteLength = intrinsicGetter('byteLength');
-const isUint8Array = (v: unknown): v is Uint8Array => typedArrayName.call(v) === 'Uint8Array';
+// The copy means the bytes cannot change between the size check and the write; the size and
+// kind come from the array's internal slots (see typedArrays in the SDK).
+const isUint8Array = (v: unknown): v is Uint8Array => typedArrays.kind(v) === 'Uint8Array';
 const Bytes = z
   .custom<Uint8Array>(
-    (v) => isUint8Array(v) && (typedArrayByteLength.call(v) as number) <= MAX_FILE_BYTES_LIMIT,
+    (v) => isUint8Array(v) && typedArrays.byteLength(v) <= MAX_FILE_BYTES_LIMIT,
     `expected a Uint8Array of at most ${MAX_FILE_BYTES_LIMIT} bytes`,
   )
   .transform((v) => {
-    const copy = new Uint8Array(typedArrayByteLength.call(v) as number);
+    const copy = new Uint8Array(typedArrays.byteLength(v));
     copy.set(v); // reads the source's internal slots, not its properties
     return copy;
   });

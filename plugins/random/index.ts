@@ -1,23 +1,12 @@
 // random: working randomness. Without it `Math.random()` throws in the compartment (SES removes
 // it); with it `Math.random()`, `crypto.getRandomValues()` and `crypto.randomUUID()` work.
 import { getRandomValues, randomUUID } from 'node:crypto';
-import { definePlugin, z } from 'sesame/plugin';
+import { definePlugin, typedArrays, z } from 'sesame/plugin';
 
 const MAX_BYTES = 65536; // the Web Crypto quota per getRandomValues call
 
-// The guest's array is read through the intrinsic %TypedArray% getters: own properties it defines
-// (`byteLength`, `buffer`) cannot lie to them. They also name its kind without the constructors,
-// which a SES compartment lacks for Float32Array and Float64Array.
-const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const intrinsicGetter = (key: PropertyKey) => {
-  const get = Object.getOwnPropertyDescriptor(TypedArrayPrototype, key)?.get;
-  if (get === undefined) throw new TypeError(`%TypedArray%.prototype has no ${String(key)} getter`);
-  return get;
-};
-const kindOf = intrinsicGetter(Symbol.toStringTag);
-const bufferOf = intrinsicGetter('buffer');
-const byteOffsetOf = intrinsicGetter('byteOffset');
-const byteLengthOf = intrinsicGetter('byteLength');
+// The guest's array is read through its internal slots (typedArrays in the SDK): own properties
+// it defines (`byteLength`, `buffer`) cannot lie.
 const INTEGER_ARRAYS = new Set([
   'Int8Array',
   'Uint8Array',
@@ -53,17 +42,17 @@ export default definePlugin({
   globals() {
     const crypto = {
       getRandomValues<T extends ArrayBufferView | null>(array: T): T {
-        if (!INTEGER_ARRAYS.has(kindOf.call(array) as string)) {
+        if (!INTEGER_ARRAYS.has(typedArrays.kind(array) as string)) {
           throw new TypeError('getRandomValues needs an integer TypedArray');
         }
-        const length = byteLengthOf.call(array) as number;
+        const length = typedArrays.byteLength(array);
         if (length > MAX_BYTES) {
           throw new RangeError(`getRandomValues is limited to ${MAX_BYTES} bytes`);
         }
         // Fill a buffer of our own, then copy: the guest's view is only written, never handed on.
         const bytes = new Uint8Array(length);
         getRandomValues(bytes);
-        new Uint8Array(bufferOf.call(array) as ArrayBuffer, byteOffsetOf.call(array) as number, length).set(
+        new Uint8Array(typedArrays.buffer(array) as ArrayBuffer, typedArrays.byteOffset(array), length).set(
           bytes,
         );
         return array;

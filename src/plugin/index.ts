@@ -164,3 +164,27 @@ export const deny = (reason: string, rule?: string): Decision<never> =>
 /** A plugin of any config and methods, as registries hold them. */
 // biome-ignore lint/suspicious/noExplicitAny: registries hold plugins of every shape
 export type AnyPlugin = PluginDefinition<any, any>;
+
+// A guest's typed array can carry own properties that lie (`byteLength`, `buffer`) or be a Proxy.
+// The intrinsic %TypedArray% getters read the internal slots instead, and name the array's kind
+// without its constructor (SES compartments have no Float32Array or Float64Array globals).
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const slot = (key: PropertyKey) => {
+  const get = Object.getOwnPropertyDescriptor(typedArrayPrototype, key)?.get;
+  if (get === undefined) throw new TypeError(`%TypedArray%.prototype has no ${String(key)} getter`);
+  return get;
+};
+const kindSlot = slot(Symbol.toStringTag);
+const byteLengthSlot = slot('byteLength');
+const byteOffsetSlot = slot('byteOffset');
+const bufferSlot = slot('buffer');
+
+/** Facts of a typed array read from its internal slots, never from its properties. */
+export const typedArrays = Object.freeze({
+  /** 'Uint8Array', 'Float64Array', ...; undefined for anything that is not a typed array. */
+  kind: (value: unknown): string | undefined => kindSlot.call(value) as string | undefined,
+  /** These three throw a TypeError for anything that is not a typed array (check `kind` first). */
+  byteLength: (view: unknown): number => byteLengthSlot.call(view) as number,
+  byteOffset: (view: unknown): number => byteOffsetSlot.call(view) as number,
+  buffer: (view: unknown): ArrayBufferLike => bufferSlot.call(view) as ArrayBufferLike,
+});
