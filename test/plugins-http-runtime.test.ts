@@ -66,6 +66,17 @@ describe('http plugin in the runtime', () => {
     expect(JSON.stringify(res.audit)).not.toContain('page=2');
   });
 
+  it('records query values in the audit only when the policy says so', async () => {
+    const res = await runWith(
+      script(`return (await get('http://127.0.0.1:${api.port}/allowed/json?page=2')).status;`),
+      fetchPolicy(`${allowApi()}, auditQueryValues: true`),
+    );
+    expect(res.result).toBe(200);
+    const call = res.audit.find((r) => r.event === 'call') as Record<string, unknown> | undefined;
+    expect(call?.args).toEqual({ method: 'GET', url: `http://127.0.0.1:${api.port}/allowed/json?page=2` });
+    expect(call?.info).toMatchObject({ url: `http://127.0.0.1:${api.port}/allowed/json?page=2` });
+  });
+
   it('is a callable capability: fetch(url) and fetch.fetch(url), frozen, not a constructor', async () => {
     const res = await runWith(
       `const probe = (f) => { try { return f(); } catch (e) { return 'throws'; } };

@@ -178,6 +178,12 @@ const Config = z
       .describe(
         'Redirects followed per call (default 5); each hop is checked against the rules and addresses again.',
       ),
+    auditQueryValues: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Record query values in the audit trail (default false: "?page=…"); they often carry tokens and personal data.',
+      ),
   })
   .strict();
 type HttpConfig = z.output<typeof Config>;
@@ -292,15 +298,16 @@ function explainConfig(config: HttpConfig): string[] {
  * What the audit trail records of a request: method, the URL with query values redacted (they
  * carry tokens and personal data), header names without values, and the body's size.
  */
-function auditArgs(args: readonly unknown[]): unknown {
-  // The membrane calls this with the arguments its schema validated: [url, init?].
+function auditArgs(args: readonly unknown[], config: unknown): unknown {
+  // The membrane calls this with the arguments its schema validated ([url, init?]) and the config.
   const [input, init] = args as [string, GuestInit?];
   const parsed = parseUrl(input);
+  const show = (url: URL) => ((config as HttpConfig).auditQueryValues ? url.href : displayUrl(url));
   const headers = init?.headers === undefined ? [] : normalizeHeaders(init.headers).map(([name]) => name);
   const body = init?.body;
   return {
     method: init?.method ?? 'GET',
-    url: parsed.ok ? displayUrl(parsed.url) : '<invalid URL>',
+    url: parsed.ok ? show(parsed.url) : '<invalid URL>',
     ...(headers.length > 0 ? { headers } : {}),
     ...(body === undefined || body === null
       ? {}
@@ -309,11 +316,12 @@ function auditArgs(args: readonly unknown[]): unknown {
 }
 
 /** What the audit trail records of a response: status, final URL (query values redacted), size. */
-function auditResult(result: unknown): Record<string, unknown> {
+function auditResult(result: unknown, config: unknown): Record<string, unknown> {
   const response = result as ResponseData;
   let url = '<invalid URL>';
   try {
-    url = displayUrl(new URL(response.url));
+    const parsed = new URL(response.url);
+    url = (config as HttpConfig).auditQueryValues ? parsed.href : displayUrl(parsed);
   } catch {
     // keep the placeholder
   }

@@ -22,8 +22,9 @@ export interface MethodSpec<A extends z.ZodTuple = z.ZodTuple, R extends z.ZodTy
    * `{ status, bytesIn }`). Both get plain copied data and must return plain data.
    */
   audit?: {
-    args?: (args: z.output<A>) => unknown;
-    result?: (result: z.output<R>) => Record<string, unknown>;
+    /** `config` is the capability's validated config (plain data). */
+    args?: (args: z.output<A>, config: unknown) => unknown;
+    result?: (result: z.output<R>, config: unknown) => Record<string, unknown>;
   };
 }
 

@@ -97,7 +97,7 @@ export async function runScript(
         secrets: harden({ ...grant.secrets }),
       });
       const impl = plugin.create(grant.config, ctx);
-      globals[grant.name] = wrapCapability(grant.name, plugin, impl, state);
+      globals[grant.name] = wrapCapability(grant.name, plugin, impl, state, grant.config);
       if (plugin.globals) {
         for (const [key, value] of Object.entries(plugin.globals(grant.config, ctx))) {
           // A capability named like a global another grant turns on would silently lose one of them.

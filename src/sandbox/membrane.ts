@@ -65,6 +65,7 @@ export function wrapCapability(
   plugin: AnyPlugin,
   impl: Record<string, AnyMethod | Checked>,
   state: RunState,
+  config: unknown,
 ): object {
   const methods: Record<string, AnyMethod> = {};
   for (const [method, spec] of Object.entries(plugin.methods as Record<string, MethodSpec>)) {
@@ -126,7 +127,7 @@ export function wrapCapability(
         // array (a 1 MiB Uint8Array costs a second and ~200 MB).
         args = parsed.data as unknown[];
         // What the audit records of the arguments: the plugin may redact (query values, bodies).
-        if (spec.audit?.args) shown = auditView(copyAuditView(spec.audit.args(args)));
+        if (spec.audit?.args) shown = auditView(copyAuditView(spec.audit.args(args, config)));
       } catch (error) {
         const message = `${label}: ${error instanceof CopyError || error instanceof CopyLimitError ? error.message : 'invalid arguments'}`;
         record(seq, shown, started, {
@@ -207,7 +208,7 @@ export function wrapCapability(
           record(seq, shown, started, { rule: decision.rule, outcome: 'error', error: failure });
           throw guestError(state, failure.code, failure.message);
         }
-        const info = spec.audit?.result ? copyAuditView(spec.audit.result(value)) : undefined;
+        const info = spec.audit?.result ? copyAuditView(spec.audit.result(value, config)) : undefined;
         record(seq, shown, started, {
           rule: decision.rule,
           resultBytes,
