@@ -15,12 +15,13 @@ export type {
   Limits,
   PackageReach,
   PluginDescriptor,
+  PluginLogEntry,
   PluginReport,
   RunEndRecord,
   RunError,
   RunStartRecord,
 } from './protocol.ts';
-export { ERROR_CODES, EXIT_CODES } from './protocol.ts';
+export { ERROR_CODES, EXIT_CODES, PLUGIN_LOG_MAX_CHARS, PLUGIN_LOG_MAX_LINES } from './protocol.ts';
 export { checkPlugin, type PluginCheck, PluginInstallError } from './supervisor/plugins.ts';
 export { SandboxStartError } from './supervisor/pool.ts';
 export type { RunOptions, RunResult, Runtime, RuntimeOptions } from './supervisor/runtime.ts';

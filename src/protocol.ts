@@ -139,6 +139,40 @@ export interface RunRequest {
   policyDir: string;
   /** Every secret value of the policy, by name: removed from anything that leaves the sandbox. */
   redact: Secret[];
+  /**
+   * The run's scratch directory, an absolute path the supervisor chose (under its os.tmpdir(),
+   * a random name). The sandbox creates it (mode 0700) only when a plugin first asks for it
+   * (`ctx.scratch()`); the supervisor removes it when the run ends, however it ends.
+   */
+  scratchDir?: string;
+}
+
+/** Most plugin log lines a run keeps (the sandbox then sends one line saying the rest were dropped). */
+export const PLUGIN_LOG_MAX_LINES = 100;
+/** Longest plugin log line, in UTF-16 code units; longer ones are cut (after redaction). */
+export const PLUGIN_LOG_MAX_CHARS = 1000;
+
+/**
+ * A plugin log line as it may leave the sandbox: control characters (newlines, terminal escapes)
+ * written as `\xNN`, so one call is one line and cannot forge others on an operator's terminal,
+ * and cut to PLUGIN_LOG_MAX_CHARS. Redact before calling this. Applying it twice changes nothing.
+ */
+export function pluginLogText(text: string): string {
+  const escaped = text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  return escaped.length > PLUGIN_LOG_MAX_CHARS ? `${escaped.slice(0, PLUGIN_LOG_MAX_CHARS - 1)}…` : escaped;
+}
+
+/** A plugin's diagnostic line (`ctx.log`): for the operator, never the script. */
+export interface PluginLogEntry {
+  runId: string;
+  /** The capability (guest global) whose plugin instance logged. */
+  capability: string;
+  plugin: string;
+  message: string;
 }
 
 export interface Secret {
@@ -231,6 +265,8 @@ export type SandboxMessage =
   | { type: 'inspected'; id: string; report: PluginReport }
   | { type: 'audit'; runId: string; record: IntentRecord | CallRecord }
   | { type: 'log'; runId: string; line: string }
+  /** A plugin's `ctx.log` line: bounded and redacted in the sandbox, again by the supervisor. */
+  | ({ type: 'plugin-log' } & PluginLogEntry)
   /** A limit was crossed: the run is over whatever the script does next. */
   | { type: 'violation'; runId: string; error: RunError }
   | {

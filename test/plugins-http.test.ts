@@ -174,6 +174,7 @@ describe('http plugin: config', () => {
       maxResponseBytes: 2 * 1024 * 1024,
       timeoutMs: 10_000,
       maxRedirects: 5,
+      auditQueryValues: false,
     });
     expect(plugin.config.safeParse({ maxResponseBytes: 1 << 30 }).success).toBe(false);
     expect(plugin.config.safeParse({ maxRedirects: 50 }).success).toBe(false);

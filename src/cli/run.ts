@@ -17,17 +17,28 @@ interface RunFlags extends PluginFlags {
 
 function report(
   json: boolean | undefined,
-  outcome: Pick<RunResult, 'ok' | 'result' | 'error' | 'logs' | 'stats'>,
+  outcome: Pick<RunResult, 'ok' | 'result' | 'error' | 'logs' | 'stats'> &
+    Partial<Pick<RunResult, 'pluginLogs'>>,
 ): void {
   if (json) {
+    // Plugins' diagnostics are added (as `pluginLogs`) only when there are some.
+    const pluginLogs = (outcome.pluginLogs ?? []).map(({ capability, plugin, message }) => ({
+      capability,
+      plugin,
+      message,
+    }));
     const out = {
       ok: outcome.ok,
       ...(outcome.ok ? { result: outcome.result } : { error: outcome.error }),
       logs: outcome.logs,
       stats: { durationMs: Math.round(outcome.stats.durationMs * 1000) / 1000, calls: outcome.stats.calls },
+      ...(pluginLogs.length > 0 ? { pluginLogs } : {}),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
+    for (const { plugin, message } of outcome.pluginLogs ?? []) {
+      process.stderr.write(`[plugin ${plugin}] ${message}\n`);
+    }
     for (const line of outcome.logs) process.stderr.write(`${line}\n`);
     if (outcome.ok) {
       process.stdout.write(`${JSON.stringify(outcome.result, null, 2) ?? 'undefined'}\n`);

@@ -62,8 +62,19 @@ export interface PluginContext {
   readonly policyDir: string;
   /** Resolve a path from the config against the policy's directory. */
   resolvePath(path: string): string;
-  /** Diagnostic output for operators (not shown to the script). */
+  /**
+   * Diagnostic output for operators, never shown to the script: the line reaches the host's
+   * `onPluginLog` and the run result's `pluginLogs` (the CLI prints it to stderr). Secret values
+   * are redacted; a line is cut at 1000 characters and a run keeps at most 100 lines.
+   */
   log(message: string): void;
+  /**
+   * This capability's private scratch directory for the run (an absolute path, mode 0700), made
+   * on the first call; later calls give the same path. It and everything in it are removed when
+   * the run ends, also when the run is killed (timeout, memory, abort). Never hand the path to
+   * the script. Reading and writing it needs `node:fs` declared in the plugin's manifest.
+   */
+  scratch(): Promise<string>;
   /**
    * The values of the policy's secrets that this capability uses (named by the definition's
    * `secrets` hook), and no others. Never hand one to the script: the runtime redacts secret

@@ -1,9 +1,10 @@
 // One run inside the sandbox worker: build the capabilities the policy grants, wrap them in the
 // membrane, evaluate the script in a fresh Compartment and report the outcome as plain data.
+import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { AnyPlugin, PluginContext } from '../plugin/index.ts';
-import type { RunError, RunRequest, SandboxMessage } from '../protocol.ts';
-import { redact, SCRIPT_LINE_OFFSET, SCRIPT_URL } from '../protocol.ts';
+import { type AnyPlugin, type PluginContext, PluginError } from '../plugin/index.ts';
+import type { CapabilityGrant, RunError, RunRequest, SandboxMessage, Secret } from '../protocol.ts';
+import { PLUGIN_LOG_MAX_LINES, pluginLogText, redact, SCRIPT_LINE_OFFSET, SCRIPT_URL } from '../protocol.ts';
 import { makeConsole } from './console.ts';
 import { type RunState, wrapCapability } from './membrane.ts';
 import { CopyError, CopyLimitError, copyPlain, jsonBytes } from './passable.ts';
@@ -29,19 +30,18 @@ function locate(error: unknown): { line?: number; column?: number } {
 }
 
 /** A bounded string for a thrown guest value; guest getters may run, host functions are not exposed. */
-function describeThrown(error: unknown): string {
+function describeThrown(error: unknown, secrets: readonly Secret[]): string {
+  // Redact before cutting: a cut first could leave the start of a secret behind.
+  const bounded = (text: string) => redact(text, secrets).slice(0, MAX_MESSAGE);
   try {
     if (error !== null && typeof error === 'object') {
       const name = Reflect.get(error, 'name');
       const message = Reflect.get(error, 'message');
       if (typeof message === 'string') {
-        return `${typeof name === 'string' ? name : 'Error'}: ${message}`.slice(0, MAX_MESSAGE);
+        return bounded(`${typeof name === 'string' ? name : 'Error'}: ${message}`);
       }
     }
-    return `uncaught ${typeof error === 'string' ? JSON.stringify(error) : String(error)}`.slice(
-      0,
-      MAX_MESSAGE,
-    );
+    return bounded(`uncaught ${typeof error === 'string' ? JSON.stringify(error) : String(error)}`);
   } catch {
     return 'uncaught value (unprintable)';
   }
@@ -82,6 +82,46 @@ export async function runScript(
     );
   };
 
+  // ctx.log: a plugin's diagnostics go to the operator (the supervisor), never into the run's logs.
+  // Redacted before it is cut, so a cut cannot leave part of a secret behind.
+  let pluginLogLines = 0;
+  const pluginLog = (grant: CapabilityGrant) => (message: string) => {
+    if (state.revoked || pluginLogLines > PLUGIN_LOG_MAX_LINES) return;
+    pluginLogLines++;
+    let text: string;
+    if (pluginLogLines > PLUGIN_LOG_MAX_LINES) {
+      text = `(more than ${PLUGIN_LOG_MAX_LINES} plugin log lines in this run: the rest are dropped)`;
+    } else {
+      try {
+        text = pluginLogText(redact(typeof message === 'string' ? message : String(message), req.redact));
+      } catch {
+        text = '(unprintable)';
+      }
+    }
+    post({ type: 'plugin-log', runId, capability: grant.name, plugin: grant.plugin, message: text });
+  };
+  // ctx.scratch: the run's directory (its path chosen by the supervisor, which removes it when the
+  // run ends) is made on first use, with one subdirectory per capability.
+  let scratchRoot: Promise<string> | undefined;
+  const scratches = new Map<string, Promise<string>>();
+  const scratch = (capability: string) => (): Promise<string> => {
+    if (state.revoked) return Promise.reject(new PluginError('E_SCRATCH', 'the run is over'));
+    let dir = scratches.get(capability);
+    if (dir === undefined) {
+      const root = req.scratchDir;
+      if (root === undefined || !path.isAbsolute(root)) {
+        return Promise.reject(new PluginError('E_SCRATCH', 'this run has no scratch directory'));
+      }
+      // Not recursive: the name is random, so a directory already there is not ours.
+      scratchRoot ??= fs.mkdir(root, { mode: 0o700 }).then(() => root);
+      const own = path.join(root, capability);
+      dir = scratchRoot.then(() => fs.mkdir(own, { mode: 0o700 })).then(() => own);
+      dir.catch(() => {});
+      scratches.set(capability, harden(dir));
+    }
+    return dir;
+  };
+
   // Capabilities: fresh instances per run, wrapped by the membrane.
   const globals: Record<string, unknown> = {};
   try {
@@ -93,7 +133,8 @@ export async function runScript(
         task: req.task,
         policyDir: req.policyDir,
         resolvePath: (p: string) => path.resolve(req.policyDir, p),
-        log: () => {},
+        log: pluginLog(grant),
+        scratch: scratch(grant.name),
         secrets: harden({ ...grant.secrets }),
       });
       const impl = plugin.create(grant.config, ctx);
@@ -113,7 +154,10 @@ export async function runScript(
   } catch (error) {
     finish({
       ok: false,
-      error: { code: 'E_POLICY', message: `cannot create capabilities: ${describeThrown(error)}` },
+      error: {
+        code: 'E_POLICY',
+        message: `cannot create capabilities: ${describeThrown(error, req.redact)}`,
+      },
     });
     return;
   }
@@ -146,7 +190,7 @@ export async function runScript(
   try {
     body = compartment.evaluate(req.source) as () => Promise<unknown>;
   } catch (error) {
-    const message = describeThrown(error);
+    const message = describeThrown(error, req.redact);
     const ses = /rejected at \S*?:(\d+)/.exec(message);
     finish({
       ok: false,
@@ -170,12 +214,15 @@ export async function runScript(
         ok: false,
         error: {
           code: code === 'E_DENIED' || code === 'E_CALL_LIMIT' ? code : 'E_SCRIPT',
-          message: describeThrown(error),
+          message: describeThrown(error, req.redact),
           ...locate(error),
         },
       };
     } else {
-      outcome = { ok: false, error: { code: 'E_SCRIPT', message: describeThrown(error), ...locate(error) } };
+      outcome = {
+        ok: false,
+        error: { code: 'E_SCRIPT', message: describeThrown(error, req.redact), ...locate(error) },
+      };
     }
   }
 

@@ -1,15 +1,24 @@
 // The host side of sesame: createRuntime() and the lifecycle of one run. The supervisor owns the
 // clock and the audit trail; the sandbox worker only proposes. A run never rejects for anything
 // the script does: every failure comes back as `error: { code, message }`.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { AuditSink } from '../audit/sinks.ts';
 import type { AnyPlugin } from '../plugin/index.ts';
 import { explainPolicy } from '../policy/explain.ts';
 import { type LoadedPolicy, PolicyError, parsePolicyDeferred, secretValues } from '../policy/load.ts';
-import type { AuditRecord, CapabilityGrant, ErrorCode, RunError, RunRequest, Secret } from '../protocol.ts';
-import { redact } from '../protocol.ts';
+import type {
+  AuditRecord,
+  CapabilityGrant,
+  ErrorCode,
+  PluginLogEntry,
+  RunError,
+  RunRequest,
+  Secret,
+} from '../protocol.ts';
+import { PLUGIN_LOG_MAX_LINES, pluginLogText, redact } from '../protocol.ts';
 import { InstalledPlugins } from './plugins.ts';
 import { Pool, type PoolOptions, type Sandbox, type SandboxEvent, SandboxStartError } from './pool.ts';
 import {
@@ -39,6 +48,11 @@ export interface RuntimeOptions extends PoolOptions {
    * process itself, such as child_process, worker_threads, vm or inspector).
    */
   allowBuiltins?: readonly string[];
+  /**
+   * Called with each plugin's diagnostic line (`ctx.log`) as it arrives, from every run. The
+   * lines are also in each run's result (`pluginLogs`). Never shown to the script.
+   */
+  onPluginLog?: (entry: PluginLogEntry) => void;
 }
 
 export interface RunOptions {
@@ -67,6 +81,12 @@ export interface RunResult {
   stats: { durationMs: number; calls: number };
   /** Every audit record of this run, in order. */
   audit: AuditRecord[];
+  /**
+   * What the run's plugins logged for the operator (`ctx.log`), in order: at most
+   * PLUGIN_LOG_MAX_LINES lines (and one saying the rest were dropped) of at most
+   * PLUGIN_LOG_MAX_CHARS characters each, secrets redacted. Not the script's `logs`.
+   */
+  pluginLogs: PluginLogEntry[];
   runId: string;
 }
 
@@ -133,6 +153,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     const runId = randomUUID();
     const audit: AuditRecord[] = [];
     const logs: string[] = [];
+    const pluginLogs: PluginLogEntry[] = [];
     // An audit trail that cannot be written fails the run closed (see the listener below): a
     // run must not go on acting unrecorded. The records still come back in the result.
     let auditFailure: string | undefined;
@@ -151,6 +172,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       logs,
       stats: { durationMs: performance.now() - started, calls: 0 },
       audit,
+      pluginLogs,
       runId,
     });
 
@@ -227,6 +249,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       }
       return { name, plugin: cap.plugin, config: cap.config, secrets: granted };
     });
+    // The run's scratch directory: named here, made by the sandbox only if a plugin asks for it
+    // (ctx.scratch), removed here when the run ends, however it ends (a killed sandbox cannot).
+    const scratchDir = path.join(os.tmpdir(), `sesame-scratch-${randomBytes(16).toString('hex')}`);
     const request: RunRequest = {
       type: 'run',
       runId,
@@ -237,6 +262,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       capabilities,
       policyDir: policy.dir,
       redact: redactions,
+      scratchDir,
     };
 
     let worker: Sandbox;
@@ -260,7 +286,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         settled = true;
         clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
-        const done = () => {
+        const done = async () => {
+          await fs.rm(scratchDir, { recursive: true, force: true, maxRetries: 2 }).catch(() => {});
           let error = outcome.error;
           if (error?.code === 'E_SYNTAX') error = locateSyntaxError(prepared.source, error);
           ended(error, calls);
@@ -270,6 +297,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
             logs,
             stats: { durationMs: performance.now() - started, calls },
             audit,
+            pluginLogs,
             runId,
           });
         };
@@ -279,7 +307,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         } else {
           worker.detach();
           pool.release(worker);
-          done();
+          void done();
         }
       };
       const kill = (code: ErrorCode, message: string) =>
@@ -325,6 +353,23 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
           case 'log':
             logs.push(message.line);
             break;
+          case 'plugin-log': {
+            // Bounded again here: the sandbox's word is not trusted.
+            if (pluginLogs.length > PLUGIN_LOG_MAX_LINES) break;
+            const entry: PluginLogEntry = {
+              runId,
+              capability: String(message.capability),
+              plugin: String(message.plugin),
+              message: pluginLogText(String(message.message)),
+            };
+            pluginLogs.push(entry);
+            try {
+              options.onPluginLog?.(entry);
+            } catch {
+              // The host's callback failing is no reason to fail the run.
+            }
+            break;
+          }
           case 'violation':
             if (!settled) finish({ ok: false, error: message.error }, true);
             break;
