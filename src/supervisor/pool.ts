@@ -242,6 +242,11 @@ export class Sandbox {
   }
 
   /** Stop the process now (a runaway loop cannot prevent it); resolves once it has exited. */
+  /** Resolves once the process has exited, for whatever reason. */
+  get gone(): Promise<void> {
+    return this.exitPromise;
+  }
+
   terminate(): Promise<void> {
     if (!this.exited) {
       // Keep the host alive until the sandbox is really gone, so close() can be awaited.
@@ -299,6 +304,8 @@ export class Pool {
   private readonly idle: Sandbox[] = [];
   private readonly waiters: Waiter[] = [];
   private live = 0;
+  private serving = false;
+  private readonly running = new Set<Sandbox>();
   private closed = false;
   private readonly setup: SandboxSetup;
 
@@ -323,6 +330,7 @@ export class Pool {
     const early = takePrestarted(memoryMb, setupKey(this.setup));
     if (early && this.live < this.size) {
       this.live++;
+      this.track(early);
       try {
         await early.ready;
         return early;
@@ -374,11 +382,20 @@ export class Pool {
     await takePrestarted(-1, '')?.terminate();
     for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('the runtime is closed'));
     await Promise.all(this.idle.splice(0).map((w) => this.drop(w, true)));
+    // Sandboxes still starting (a replacement for a killed one) or busy end with the runtime too.
+    await Promise.all([...this.running].map((w) => w.terminate()));
   }
 
   private spawn(memoryMb: number): Sandbox {
     this.live++;
-    return new Sandbox(memoryMb, this.setup);
+    return this.track(new Sandbox(memoryMb, this.setup));
+  }
+
+  /** Every sandbox this pool started and that still runs, idle, busy or starting. */
+  private track(sandbox: Sandbox): Sandbox {
+    this.running.add(sandbox);
+    void sandbox.gone.then(() => this.running.delete(sandbox));
+    return sandbox;
   }
 
   private park(worker: Sandbox): void {
@@ -410,20 +427,31 @@ export class Pool {
 
   /** Waiters for a memory limit no idle worker has: make room and start one for them. */
   private serveOtherWaiters(): void {
-    while (this.waiters.length > 0 && !this.closed) {
-      if (this.live >= this.size) {
-        if (this.idle.length === 0) return;
-        this.drop(this.idle.shift() as Sandbox, true);
+    // drop() calls back into this method; the outer loop does the work, so a nested call must not
+    // take waiters from under it.
+    if (this.serving) return;
+    this.serving = true;
+    try {
+      while (this.waiters.length > 0 && !this.closed) {
+        if (this.live >= this.size) {
+          const spare = this.idle.shift();
+          if (spare === undefined) return;
+          this.drop(spare, true);
+          continue;
+        }
+        const waiter = this.waiters.shift();
+        if (waiter === undefined) return;
+        const worker = this.spawn(waiter.memoryMb);
+        worker.ready.then(
+          () => waiter.resolve(worker),
+          (error: Error) => {
+            this.drop(worker);
+            waiter.reject(error);
+          },
+        );
       }
-      const waiter = this.waiters.shift() as Waiter;
-      const worker = this.spawn(waiter.memoryMb);
-      worker.ready.then(
-        () => waiter.resolve(worker),
-        (error: Error) => {
-          this.drop(worker);
-          waiter.reject(error);
-        },
-      );
+    } finally {
+      this.serving = false;
     }
   }
 }

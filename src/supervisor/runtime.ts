@@ -301,13 +301,17 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
             runId,
           });
         };
+        // Whatever the pool does with the sandbox, the run resolves and writes its end record.
         if (kill) {
-          // Keep listening until the thread is gone: records it sent before dying still land.
-          void pool.discard(worker).then(done);
+          // Keep listening until the process is gone: records it sent before dying still land.
+          void pool.discard(worker).then(done, done);
         } else {
-          worker.detach();
-          pool.release(worker);
-          void done();
+          try {
+            worker.detach();
+            pool.release(worker);
+          } finally {
+            void done();
+          }
         }
       };
       const kill = (code: ErrorCode, message: string) =>
