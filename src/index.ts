@@ -22,24 +22,29 @@ export type {
   RunStartRecord,
 } from './protocol.ts';
 export { ERROR_CODES, EXIT_CODES, PLUGIN_LOG_MAX_CHARS, PLUGIN_LOG_MAX_LINES } from './protocol.ts';
+export type { ApprovalRequest, Approver } from './supervisor/host-calls.ts';
 export { checkPlugin, type PluginCheck, PluginInstallError } from './supervisor/plugins.ts';
 export { SandboxStartError } from './supervisor/pool.ts';
 export type { RunOptions, RunResult, Runtime, RuntimeOptions } from './supervisor/runtime.ts';
 export { createRuntime } from './supervisor/runtime.ts';
+export type { HostTool, HostTools, ToolContext } from './supervisor/tools.ts';
+export { defineTool, ToolError } from './supervisor/tools.ts';
 
 import { builtinPlugins } from '../plugins/index.ts';
 import type { AnyPlugin } from './plugin/index.ts';
 import { explainPolicy as explainWith } from './policy/explain.ts';
 import { type LoadedPolicy, loadPolicy as loadWith, parsePolicy as parseWith } from './policy/load.ts';
+import { standardPlugins } from './policy/providers.ts';
 
-export { builtinPlugins };
+/** builtinPlugins run in sandboxes; standardPlugins adds the host-side providers `tools` and `mcp`. */
+export { builtinPlugins, standardPlugins };
 
 /** Load and validate a policy file; throws PolicyError (code E_POLICY) with positions. */
 export function loadPolicy(
   file: string,
   opts: { plugins?: readonly AnyPlugin[] } = {},
 ): Promise<LoadedPolicy> {
-  return loadWith(file, { plugins: opts.plugins ?? builtinPlugins });
+  return loadWith(file, { plugins: opts.plugins ?? standardPlugins });
 }
 
 /** Validate policy text; `file` names it in errors and anchors relative paths. */
@@ -49,11 +54,11 @@ export function parsePolicy(
 ): LoadedPolicy {
   return parseWith(text, {
     ...(opts.file === undefined ? {} : { file: opts.file }),
-    plugins: opts.plugins ?? builtinPlugins,
+    plugins: opts.plugins ?? standardPlugins,
   });
 }
 
 /** Plain words for a reviewer: what a task under this policy may and may not do. */
-export function explainPolicy(policy: LoadedPolicy, plugins: readonly AnyPlugin[] = builtinPlugins): string {
+export function explainPolicy(policy: LoadedPolicy, plugins: readonly AnyPlugin[] = standardPlugins): string {
   return explainWith(policy, plugins);
 }

@@ -48,6 +48,26 @@ export interface Limits {
   memoryMb: number;
   maxCalls: number;
   maxOutputBytes: number;
+  /**
+   * How long one call may wait for the host's approval (a method marked `approve`); the run's
+   * own deadline is paused meanwhile. Running out denies the call.
+   */
+  approvalTimeoutMs: number;
+}
+
+/** A rate: at most `calls` calls in any `perMs` milliseconds (calls beyond it wait their turn). */
+export interface Rate {
+  calls: number;
+  perMs: number;
+}
+
+/** Options a policy may give any capability, besides its plugin's config. */
+export interface CapabilityOptions {
+  /** Calls to this capability allowed in one run (on top of the run's `limits.maxCalls`). */
+  maxCalls?: number;
+  rate?: Rate;
+  /** Methods whose every call waits for the host's approval; `true` for all of them. */
+  approve?: true | string[];
 }
 
 /** One capability as the worker needs it: validated config, plain data only. */
@@ -60,6 +80,13 @@ export interface CapabilityGrant {
   config: unknown;
   /** Values of the policy secrets this capability uses (its plugin's `secrets` hook), by name. */
   secrets: Record<string, string>;
+  /** Per-capability limits and approvals from the policy. */
+  options?: CapabilityOptions;
+  /**
+   * A capability that lives in the host (host tools, an MCP server's tools): the sandbox builds a
+   * membrane whose methods ask the supervisor to make the call, named here.
+   */
+  remote?: { methods: string[] };
 }
 
 /** Where the audit trail of a call stands. */
@@ -78,7 +105,12 @@ export interface IntentRecord {
   args: unknown;
   decision: 'allow';
   rule: string;
+  /** For a method marked `approve`: the host approved this call. */
+  approval?: ApprovalOutcome;
 }
+
+/** How a call that needed approval was decided. */
+export type ApprovalOutcome = 'approved' | 'denied' | 'timeout' | 'unavailable';
 
 /** The contract's audit record: one per finished (or denied) capability call. */
 export interface CallRecord {
@@ -99,6 +131,8 @@ export interface CallRecord {
   resultBytes?: number;
   /** Facts of the result the plugin chose to record (e.g. an HTTP status and byte counts). */
   info?: Record<string, unknown>;
+  /** For a method marked `approve`: how the host decided. */
+  approval?: ApprovalOutcome;
 }
 
 export interface RunStartRecord {
@@ -250,8 +284,37 @@ export interface PluginReport {
   unused: string[];
 }
 
+/** What a sandbox asks of the supervisor during a run. */
+export type Question =
+  /**
+   * Make a call to a host capability (host tool, MCP tool); the sandbox has counted it as `seq`.
+   * `view` is what the audit records of the arguments (bounded).
+   */
+  | { kind: 'call'; cap: string; method: string; seq: number; args: unknown[]; view: unknown }
+  /** May this call (already allowed by the policy) go ahead? `args` is its audit view. */
+  | {
+      kind: 'approve';
+      cap: string;
+      plugin: string;
+      method: string;
+      seq: number;
+      args: unknown;
+      rule: string;
+    };
+
+/** The supervisor's answer: a value, or an error the guest sees as it is. */
+export type Answer = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
+
+/** The host's decision on an approval (the value of an `approve` answer). */
+export interface ApprovalAnswer {
+  approved: boolean;
+  outcome: ApprovalOutcome;
+  reason?: string;
+}
+
 export type SupervisorMessage =
   | RunRequest
+  | ({ type: 'answer'; runId: string; id: number } & Answer)
   | { type: 'validate'; id: string; policyDir: string; capabilities: ConfigRequest[] }
   | { type: 'inspect'; id: string; dir: string };
 
@@ -265,6 +328,8 @@ export type SandboxMessage =
   | { type: 'inspected'; id: string; report: PluginReport }
   | { type: 'audit'; runId: string; record: IntentRecord | CallRecord }
   | { type: 'log'; runId: string; line: string }
+  /** A question whose answer the run waits for (see Question). */
+  | { type: 'ask'; runId: string; id: number; question: Question }
   /** A plugin's `ctx.log` line: bounded and redacted in the sandbox, again by the supervisor. */
   | ({ type: 'plugin-log' } & PluginLogEntry)
   /** A limit was crossed: the run is over whatever the script does next. */

@@ -262,7 +262,7 @@ describe('a third-party plugin in a runtime', () => {
     expect(res.error?.code).toBe('E_POLICY');
     expect(res.error?.message.split('\n')).toEqual([
       `${file}:6:12: capabilities.greeter.names: expected a list of at least 1 item (each a non-empty string), got a list of 0 items`,
-      `${file}:7:5: capabilities.greeter: unknown key "greting" (expected one of: plugin, names, greeting, shout)`,
+      `${file}:7:5: capabilities.greeter: unknown key "greting" (expected one of: plugin, names, greeting, shout, maxCalls, rate, approve)`,
       `${file}:8:36: capabilities.other.names: names: "nobody" cannot be greeted`,
       `${file}:9:35: capabilities.many.names: at most 5 names`,
     ]);
@@ -274,7 +274,7 @@ describe('a third-party plugin in a runtime', () => {
     );
     const builtinRes = await rt.run({ policyPath: builtinOnly, script: 'return 1' });
     expect(builtinRes.error?.message).toBe(
-      `${builtinOnly}:4:33: capabilities.files: unknown key "raed" (expected one of: plugin, root, read, write, maxFileBytes, maxEntries)`,
+      `${builtinOnly}:4:33: capabilities.files: unknown key "raed" (expected one of: plugin, root, read, write, maxFileBytes, maxEntries, maxCalls, rate, approve)`,
     );
   });
 
@@ -530,7 +530,7 @@ describe('sesame plugin check and --plugin', () => {
     const res = sesame(['policy', 'check', policy, '--plugin', fixture('greeter')]);
     expect(res.code).toBe(2);
     expect(res.stderr.trim()).toBe(
-      `${policy}:4:45: capabilities.greeter: unknown key "loud" (expected one of: plugin, names, greeting, shout)`,
+      `${policy}:4:45: capabilities.greeter: unknown key "loud" (expected one of: plugin, names, greeting, shout, maxCalls, rate, approve)`,
     );
   });
 

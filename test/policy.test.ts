@@ -14,6 +14,7 @@ import { type AnyPlugin, definePlugin, z } from '../src/plugin/index.ts';
 import { explainPolicy, formatBytes, formatDuration } from '../src/policy/explain.ts';
 import { policyJsonSchema, renderPolicyJsonSchema } from '../src/policy/json-schema.ts';
 import { type LoadedPolicy, loadPolicy, PolicyError, parsePolicy } from '../src/policy/load.ts';
+import { standardPlugins } from '../src/policy/providers.ts';
 import {
   DEFAULT_LIMITS,
   makePolicySchema,
@@ -103,12 +104,24 @@ describe('valid policies', () => {
       dir: process.cwd(),
       hash: createHash('sha256').update(text).digest('hex'),
     });
-    expect(DEFAULT_LIMITS).toEqual({ timeoutMs: 2000, memoryMb: 64, maxCalls: 1000, maxOutputBytes: 65536 });
+    expect(DEFAULT_LIMITS).toEqual({
+      timeoutMs: 2000,
+      memoryMb: 64,
+      maxCalls: 1000,
+      maxOutputBytes: 65536,
+      approvalTimeoutMs: 60000,
+    });
   });
 
   it('fill in the limits left out', () => {
     const policy = parse('version: 1\ntask: t\nlimits: { timeoutMs: 500, maxCalls: 0 }\n');
-    expect(policy.limits).toEqual({ timeoutMs: 500, memoryMb: 64, maxCalls: 0, maxOutputBytes: 65536 });
+    expect(policy.limits).toEqual({
+      timeoutMs: 500,
+      memoryMb: 64,
+      maxCalls: 0,
+      maxOutputBytes: 65536,
+      approvalTimeoutMs: 60000,
+    });
   });
 
   it('split each capability into its plugin and its validated config, defaults applied', () => {
@@ -204,13 +217,13 @@ describe('invalid policies: E_POLICY at the exact line and column', () => {
 
   it('an unknown key in limits', () => {
     expect(onlyIssue('version: 1\ntask: a\nlimits:\n  timeoutMs: 10\n  timeout: 5\n')).toBe(
-      '5:3: limits: unknown key "timeout" (expected one of: timeoutMs, memoryMb, maxCalls, maxOutputBytes)',
+      '5:3: limits: unknown key "timeout" (expected one of: timeoutMs, memoryMb, maxCalls, maxOutputBytes, approvalTimeoutMs)',
     );
   });
 
   it('an unknown key in a capability, listing the plugin config keys', () => {
     expect(onlyIssue('version: 1\ntask: a\ncapabilities:\n  fs: { plugin: fs, rot: ., root: . }\n')).toBe(
-      '4:21: capabilities.fs: unknown key "rot" (expected one of: plugin, root, read, write)',
+      '4:21: capabilities.fs: unknown key "rot" (expected one of: plugin, root, read, write, maxCalls, rate, approve)',
     );
   });
 
@@ -327,8 +340,8 @@ describe('invalid policies: E_POLICY at the exact line and column', () => {
       "policies/bad.yaml:1:7: task: expected a task name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, got \"no spaces\"",
       'policies/bad.yaml:2:10: version: expected 1, the only policy format version, got 3',
       'policies/bad.yaml:3:22: limits.timeoutMs: expected an integer from 1 to 600000, got 0',
-      'policies/bad.yaml:3:25: limits: unknown key "x" (expected one of: timeoutMs, memoryMb, maxCalls, maxOutputBytes)',
-      'policies/bad.yaml:3:31: limits: unknown key "y" (expected one of: timeoutMs, memoryMb, maxCalls, maxOutputBytes)',
+      'policies/bad.yaml:3:25: limits: unknown key "x" (expected one of: timeoutMs, memoryMb, maxCalls, maxOutputBytes, approvalTimeoutMs)',
+      'policies/bad.yaml:3:31: limits: unknown key "y" (expected one of: timeoutMs, memoryMb, maxCalls, maxOutputBytes, approvalTimeoutMs)',
     ]);
     expect(error.issues.map((issue) => issue.path)).toEqual([
       ['task'],
@@ -468,12 +481,12 @@ describe('the example policies', () => {
   it('schema.json is generated from the current schema', () => {
     const onDisk = readFileSync(path.join(dir, 'schema.json'), 'utf8');
     expect(onDisk, 'policies/schema.json is stale: run `npm run schema`').toBe(
-      renderPolicyJsonSchema(builtinPlugins),
+      renderPolicyJsonSchema(standardPlugins),
     );
   });
 
   it('schema.json is draft-07 and refuses what the loader refuses', () => {
-    const schema = policyJsonSchema(builtinPlugins) as {
+    const schema = policyJsonSchema(standardPlugins) as {
       $schema: string;
       $id: string;
       additionalProperties: boolean;

@@ -1,8 +1,8 @@
 // `sesame policy check <file>` and `sesame policy explain <file>`.
 import { Command } from 'commander';
-import { builtinPlugins } from '../../plugins/index.ts';
 import { explainPolicy } from '../policy/explain.ts';
 import { type LoadedPolicy, loadPolicy, PolicyError } from '../policy/load.ts';
+import { standardPlugins } from '../policy/providers.ts';
 import { PluginInstallError } from '../supervisor/plugin-folders.ts';
 import { SandboxStartError } from '../supervisor/pool.ts';
 import { createRuntime, type Runtime } from '../supervisor/runtime.ts';
@@ -23,7 +23,7 @@ async function withPolicy(
     if (options.plugins !== undefined) runtime = createRuntime({ size: 1, ...options });
     const loaded = runtime
       ? await runtime.loadPolicy(file)
-      : await loadPolicy(file, { plugins: builtinPlugins });
+      : await loadPolicy(file, { plugins: standardPlugins });
     await use(loaded, runtime);
   } catch (error) {
     // A plugin that cannot be installed or loaded says so itself.
@@ -64,7 +64,7 @@ export function policyCommand(): Command {
     .addOption(allowBuiltinOption())
     .action((file: string, flags: PluginFlags) =>
       withPolicy(file, flags, async (loaded, runtime) => {
-        const text = runtime ? await runtime.explainPolicy(loaded) : explainPolicy(loaded, builtinPlugins);
+        const text = runtime ? await runtime.explainPolicy(loaded) : explainPolicy(loaded, standardPlugins);
         process.stdout.write(`${text}\n`);
       }),
     );

@@ -18,9 +18,9 @@ import {
   type YAMLError,
 } from 'yaml';
 import type { AnyPlugin, ConfigIssue, PluginContext, z } from '../plugin/index.ts';
-import type { Limits } from '../protocol.ts';
+import type { CapabilityOptions, Limits } from '../protocol.ts';
 import { describeIssue, formatPath, type PolicyProblem, prefix, zodIssueProblems } from './messages.ts';
-import { describeValue, isDeferred, makePolicySchema } from './schema.ts';
+import { describeValue, hostMethods, isDeferred, makePolicySchema, parseRate } from './schema.ts';
 
 /** One problem in a policy. */
 export interface PolicyIssue {
@@ -55,8 +55,10 @@ function formatIssue(issue: PolicyIssue): string {
 /** A granted capability as the runtime needs it. */
 export interface LoadedCapability {
   plugin: string;
-  /** The plugin's validated config (defaults applied), without `plugin`. */
+  /** The plugin's validated config (defaults applied), without `plugin` and the options. */
   config: Record<string, unknown>;
+  /** Per-capability limits and approvals (`maxCalls`, `rate`, `approve`), when the policy sets any. */
+  options?: CapabilityOptions;
 }
 
 /** A valid policy: plain, deeply frozen data, safe to cache by `hash`. */
@@ -206,7 +208,8 @@ function draftPolicy(text: string, opts: ParseOptions): PolicyDraft {
   const policy = source.validate(opts.plugins);
   const deferredPlugins = new Set(opts.plugins.filter(isDeferred).map((plugin) => plugin.name));
   const deferred: DeferredCapability[] = [];
-  for (const [name, { plugin, ...config }] of Object.entries(policy.capabilities)) {
+  for (const [name, entry] of Object.entries(policy.capabilities)) {
+    const { plugin, config } = splitEntry(entry);
     if (deferredPlugins.has(plugin)) deferred.push({ name, plugin, config });
   }
   const place = (problems: readonly PolicyProblem[]) => source.place(problems);
@@ -228,8 +231,13 @@ function draftPolicy(text: string, opts: ParseOptions): PolicyDraft {
     if (problems.length > 0) throw new PolicyError(sortIssues(place(problems)));
 
     const capabilities: Record<string, LoadedCapability> = {};
-    for (const [name, { plugin, ...config }] of Object.entries(policy.capabilities)) {
-      capabilities[name] = { plugin, config: parsed.get(name) ?? config };
+    for (const [name, entry] of Object.entries(policy.capabilities)) {
+      const { plugin, config, options } = splitEntry(entry);
+      capabilities[name] = {
+        plugin,
+        config: parsed.get(name) ?? config,
+        ...(options === undefined ? {} : { options }),
+      };
     }
     const loaded: LoadedPolicy = {
       version: policy.version,
@@ -249,6 +257,33 @@ function draftPolicy(text: string, opts: ParseOptions): PolicyDraft {
     return loaded;
   };
   return { dir, limits: policy.limits, deferred, place, finish };
+}
+
+/** A policy's capability entry as plugin name, the plugin's own config, and the runtime's options. */
+function splitEntry(entry: { plugin: string } & Record<string, unknown>): {
+  plugin: string;
+  config: Record<string, unknown>;
+  options?: CapabilityOptions;
+} {
+  const { plugin, maxCalls, rate, approve, ...config } = entry;
+  const options: CapabilityOptions = {};
+  if (typeof maxCalls === 'number') options.maxCalls = maxCalls;
+  const parsedRate = typeof rate === 'string' ? parseRate(rate) : undefined;
+  if (parsedRate !== undefined) options.rate = parsedRate;
+  if (approve === true) options.approve = true;
+  else if (Array.isArray(approve)) options.approve = approve.map(String);
+  return Object.keys(options).length === 0 ? { plugin, config } : { plugin, config, options };
+}
+
+/** The method names a capability has: its plugin's, or (host tools, MCP) those its config allows. */
+export function capabilityMethods(
+  capability: LoadedCapability,
+  plugins: readonly AnyPlugin[],
+): string[] | undefined {
+  const plugin = plugins.find((candidate) => candidate.name === capability.plugin);
+  if (plugin === undefined) return undefined;
+  const names = hostMethods(plugin, capability.config) ?? Object.keys(plugin.methods);
+  return names.length === 0 ? undefined : names;
 }
 
 /** The policy text, its YAML document, and how to turn a data path into a line and column. */
@@ -301,6 +336,20 @@ class PolicySource {
   runChecks(policy: LoadedPolicy, plugins: readonly AnyPlugin[]): void {
     const ctx = policyPathContext(policy.dir);
     const issues: PolicyIssue[] = [];
+    for (const [name, capability] of Object.entries(policy.capabilities)) {
+      // `approve: [names]` must name methods the capability has: a misspelt name would leave the
+      // method it meant unguarded.
+      const approve = capability.options?.approve;
+      const methods = capabilityMethods(capability, plugins);
+      if (Array.isArray(approve) && methods !== undefined) {
+        approve.forEach((method, i) => {
+          if (methods.includes(method)) return;
+          const at = ['capabilities', name, 'approve', i];
+          const message = `${formatPath(at)}: ${JSON.stringify(method)} is not a method of this capability (expected one of: ${methods.join(', ')})`;
+          issues.push(this.#issue(this.#offset(at, 'value'), at, message));
+        });
+      }
+    }
     for (const [name, capability] of Object.entries(policy.capabilities)) {
       const plugin = plugins.find((candidate) => candidate.name === capability.plugin);
       if (plugin?.check === undefined) continue;

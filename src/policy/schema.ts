@@ -3,7 +3,7 @@
 // so a misspelt key is an error rather than a silently ignored grant or limit.
 import type { AnyPlugin, ConfigSchema } from '../plugin/index.ts';
 import { z } from '../plugin/index.ts';
-import type { Limits } from '../protocol.ts';
+import type { Limits, Rate } from '../protocol.ts';
 
 /** One run limit: its bounds, its default and the line of docs editors show. */
 interface LimitSpec {
@@ -39,6 +39,12 @@ const LIMIT_SPECS = Object.freeze({
     default: 65536,
     doc: "Size of the script's result as JSON, in bytes.",
   }),
+  approvalTimeoutMs: Object.freeze({
+    min: 1,
+    max: 3_600_000,
+    default: 60_000,
+    doc: "How long one call may wait for the host's approval (methods marked approve), in milliseconds; the run's timeout is paused meanwhile. Running out denies the call.",
+  }),
 }) satisfies Readonly<Record<keyof Limits, LimitSpec>>;
 
 /** The limits a policy gets for every key it leaves out. */
@@ -47,6 +53,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   memoryMb: LIMIT_SPECS.memoryMb.default,
   maxCalls: LIMIT_SPECS.maxCalls.default,
   maxOutputBytes: LIMIT_SPECS.maxOutputBytes.default,
+  approvalTimeoutMs: LIMIT_SPECS.approvalTimeoutMs.default,
 });
 
 /** The smallest and largest value the schema accepts for each limit. */
@@ -270,18 +277,98 @@ export function isDeferred(plugin: AnyPlugin): boolean {
   return deferred.has(plugin);
 }
 
+const RATE_UNITS: Readonly<Record<string, number>> = Object.freeze({
+  ms: 1,
+  s: 1000,
+  sec: 1000,
+  second: 1000,
+  m: 60_000,
+  min: 60_000,
+  minute: 60_000,
+  h: 3_600_000,
+  hour: 3_600_000,
+});
+const RATE = /^\s*([1-9][0-9]{0,6})\s*\/\s*([a-z]+)\s*$/;
+const RATE_DOC = 'a rate such as "10/s", "60/min" or "1000/h"';
+
+/** "10/s" as { calls: 10, perMs: 1000 }; undefined when it is not a rate. */
+export function parseRate(text: string): Rate | undefined {
+  const m = RATE.exec(text);
+  const perMs = m ? RATE_UNITS[m[2] as string] : undefined;
+  return m && perMs !== undefined ? { calls: Number(m[1]), perMs } : undefined;
+}
+
+/**
+ * Keys every capability takes besides its plugin's config: per-capability limits and approvals.
+ * The runtime, not the plugin, enforces them, so a plugin's config may not use these names.
+ */
+export const capabilityOptionsShape = Object.freeze({
+  maxCalls: z
+    .number()
+    .int()
+    .min(0)
+    .max(LIMIT_SPECS.maxCalls.max)
+    .optional()
+    .describe('Calls to this capability allowed in one run (limits.maxCalls still counts every call).'),
+  rate: z
+    .string(expecting(RATE_DOC))
+    .refine((text) => parseRate(text) !== undefined, expecting(RATE_DOC))
+    .optional()
+    .describe(
+      'At most this many calls to this capability per unit of time ("10/s", "60/min", "1000/h"); calls beyond it wait their turn, within the run\'s timeout.',
+    ),
+  approve: z
+    .union([z.boolean(), z.array(z.string().min(1)).min(1)], expecting('true, or a list of method names'))
+    .optional()
+    .describe(
+      "Methods whose every call waits for the host's approval (true: all of them). The run's timeout is paused while the host decides (limits.approvalTimeoutMs bounds each wait; running out denies).",
+    ),
+});
+
+/** The names of the per-capability option keys. */
+export const CAPABILITY_OPTION_KEYS: readonly string[] = Object.freeze(Object.keys(capabilityOptionsShape));
+
+// Providers of capabilities that live in the host (host tools, MCP servers): the policy checks
+// their config like a plugin's, but their methods are named by the config, and no sandbox loads
+// them; the sandbox's membrane asks the supervisor to make each call.
+const hostSide = new WeakMap<AnyPlugin, (config: Record<string, unknown>) => string[]>();
+
+/** Mark a definition as a host-side provider whose methods `methodsOf(config)` names. */
+export function markHostSide<P extends AnyPlugin>(
+  plugin: P,
+  methodsOf: (config: Record<string, unknown>) => string[],
+): P {
+  hostSide.set(plugin, methodsOf);
+  return plugin;
+}
+
+/** The methods a host-side capability has under `config`; undefined for a sandbox plugin. */
+export function hostMethods(plugin: AnyPlugin, config: Record<string, unknown>): string[] | undefined {
+  return hostSide.get(plugin)?.(config);
+}
+
 /** A capability's entry for one plugin: its config object with `plugin` added, unknown keys refused. */
 export function capabilityEntrySchema(plugin: AnyPlugin): ConfigSchema {
   const tag = z.literal(plugin.name).describe('The plugin that provides this capability.');
   const described = `Plugin ${plugin.name}: ${plugin.description}`;
   if (deferred.has(plugin)) {
-    return z.object({ plugin: tag }).catchall(z.unknown()).describe(described);
+    return z
+      .object({ plugin: tag, ...capabilityOptionsShape })
+      .catchall(z.unknown())
+      .describe(described);
   }
-  if (Object.hasOwn(plugin.config.shape, 'plugin')) {
-    throw new TypeError(`plugin ${plugin.name}: its config may not have a "plugin" key (the policy uses it)`);
+  for (const key of ['plugin', ...CAPABILITY_OPTION_KEYS]) {
+    if (Object.hasOwn(plugin.config.shape, key)) {
+      throw new TypeError(
+        `plugin ${plugin.name}: its config may not have a ${JSON.stringify(key)} key (the policy uses it for every capability)`,
+      );
+    }
   }
   // extend keeps the plugin's own refinements; strict() overrides a looser catchall it may have.
-  return plugin.config.extend({ plugin: tag }).strict().describe(described);
+  return plugin.config
+    .extend({ plugin: tag, ...capabilityOptionsShape })
+    .strict()
+    .describe(described);
 }
 
 /**
@@ -338,6 +425,7 @@ const limitsSchema = z
     memoryMb: limitField(LIMIT_SPECS.memoryMb),
     maxCalls: limitField(LIMIT_SPECS.maxCalls),
     maxOutputBytes: limitField(LIMIT_SPECS.maxOutputBytes),
+    approvalTimeoutMs: limitField(LIMIT_SPECS.approvalTimeoutMs),
   })
   .strict()
   // prefault parses {} through the schema, so the defaults live only in the fields above.

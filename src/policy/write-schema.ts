@@ -4,8 +4,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinPlugins } from '../../plugins/index.ts';
 import { renderPolicyJsonSchema } from './json-schema.ts';
+import { standardPlugins } from './providers.ts';
 
 function packageRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
@@ -19,5 +19,5 @@ const target = path.join(
   'policies',
   'schema.json',
 );
-writeFileSync(target, renderPolicyJsonSchema(builtinPlugins));
+writeFileSync(target, renderPolicyJsonSchema(standardPlugins));
 process.stdout.write(`wrote ${target}\n`);

@@ -4,7 +4,7 @@
 // sandbox killed a moment later has still reported it.
 import { writeSync } from 'node:fs';
 import process from 'node:process';
-import type { SandboxMessage, SupervisorMessage } from '../protocol.ts';
+import type { Answer, Question, SandboxMessage, SupervisorMessage } from '../protocol.ts';
 import { lineReader } from '../protocol.ts';
 
 /** The file descriptor the supervisor reads reports from. */
@@ -33,4 +33,39 @@ export function receive(onMessage: (message: SupervisorMessage) => void, onEnd: 
     lineReader((line) => onMessage(JSON.parse(line) as SupervisorMessage)),
   );
   process.stdin.on('end', onEnd);
+}
+
+// Questions to the supervisor that a run waits on, by id.
+const waiting = new Map<number, (answer: Answer) => void>();
+let lastQuestion = 0;
+
+/** Ask the supervisor on behalf of a run; `post` sends (and redacts) the question. */
+export function askSupervisor(
+  runId: string,
+  question: Question,
+  post: (message: SandboxMessage) => void,
+): Promise<Answer> {
+  const id = ++lastQuestion;
+  return new Promise((resolve) => {
+    waiting.set(id, resolve);
+    post({ type: 'ask', runId, id, question });
+  });
+}
+
+/** The supervisor answered a question; an answer nobody waits for is dropped. */
+export function answerArrived(message: Extract<SupervisorMessage, { type: 'answer' }>): void {
+  const resolve = waiting.get(message.id);
+  if (resolve === undefined) return;
+  waiting.delete(message.id);
+  resolve(
+    message.ok
+      ? { ok: true, value: message.value }
+      : {
+          ok: false,
+          error: {
+            code: String(message.error?.code ?? 'E_INTERNAL'),
+            message: String(message.error?.message),
+          },
+        },
+  );
 }

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { type AnyPlugin, type PluginContext, PluginError } from '../plugin/index.ts';
 import type { CapabilityGrant, RunError, RunRequest, SandboxMessage, Secret } from '../protocol.ts';
 import { PLUGIN_LOG_MAX_LINES, pluginLogText, redact, SCRIPT_LINE_OFFSET, SCRIPT_URL } from '../protocol.ts';
+import { askSupervisor } from './channel.ts';
 import { makeConsole } from './console.ts';
-import { type RunState, wrapCapability } from './membrane.ts';
+import { type RunState, wrapCapability, wrapRemote } from './membrane.ts';
 import { CopyError, CopyLimitError, copyPlain, jsonBytes } from './passable.ts';
 
 const MAX_MESSAGE = 2000;
@@ -66,6 +67,7 @@ export async function runScript(
     inFlight: 0,
     ownErrors: new WeakSet(),
     audit: (record) => post({ type: 'audit', runId, record }),
+    ask: (question) => askSupervisor(runId, question, post),
     violate(code, message) {
       if (violation) return;
       violation = { code, message };
@@ -126,6 +128,17 @@ export async function runScript(
   const globals: Record<string, unknown> = {};
   try {
     for (const grant of req.capabilities) {
+      if (grant.remote !== undefined) {
+        // Lives in the host: its methods ask the supervisor (host tools, MCP tools).
+        globals[grant.name] = wrapRemote(
+          grant.name,
+          grant.plugin,
+          grant.remote.methods,
+          state,
+          grant.options,
+        );
+        continue;
+      }
       const plugin = plugins.get(grant.plugin);
       if (!plugin) throw new Error(`plugin ${grant.plugin} is not installed in the sandbox`);
       const ctx: PluginContext = harden({
@@ -138,7 +151,7 @@ export async function runScript(
         secrets: harden({ ...grant.secrets }),
       });
       const impl = plugin.create(grant.config, ctx);
-      globals[grant.name] = wrapCapability(grant.name, plugin, impl, state, grant.config);
+      globals[grant.name] = wrapCapability(grant.name, plugin, impl, state, grant.config, grant.options);
       if (plugin.globals) {
         for (const [key, value] of Object.entries(plugin.globals(grant.config, ctx))) {
           // A capability named like a global another grant turns on would silently lose one of them.

@@ -3,7 +3,7 @@ import process from 'node:process';
 import { Worker } from 'node:worker_threads';
 import { PluginError } from '../plugin/index.ts';
 import type { SupervisorMessage } from '../protocol.ts';
-import { receive, send } from './channel.ts';
+import { answerArrived, receive, send } from './channel.ts';
 import { runScript } from './evaluate.ts';
 import { SandboxPlugins, sandboxConfig } from './plugins.ts';
 
@@ -39,6 +39,10 @@ function startWatchdog(): void {
 
 let busy = false;
 function onMessage(req: SupervisorMessage): void {
+  if (req?.type === 'answer') {
+    answerArrived(req);
+    return;
+  }
   if (req?.type === 'validate') {
     send({
       type: 'validated',
@@ -65,7 +69,7 @@ function onMessage(req: SupervisorMessage): void {
   busy = true;
   // A built-in plugin the run needs may still be loading (see SandboxPlugins.start).
   sandboxPlugins
-    .whenLoaded(req.capabilities.map((grant) => grant.plugin))
+    .whenLoaded(req.capabilities.filter((grant) => !grant.remote).map((grant) => grant.plugin))
     .then(() =>
       runScript(req, plugins, (message) => {
         if (message.type === 'done') busy = false;

@@ -15,6 +15,7 @@ import { BUILTIN_PLUGIN_FOLDERS } from '../../plugins/names.ts';
 import { type AnyPlugin, z } from '../plugin/index.ts';
 import { ManifestError, type PluginManifest, parseManifest } from '../plugin/manifest.ts';
 import type { DeferredValidator, DeferredVerdict } from '../policy/load.ts';
+import { mcpProvider, toolsProvider } from '../policy/providers.ts';
 import { deferConfig } from '../policy/schema.ts';
 import type { ConfigRequest, PluginDescriptor, PluginReport, SandboxConfig } from '../protocol.ts';
 import { PluginInstallError, pluginFolder, sandboxConfigFor } from './plugin-folders.ts';
@@ -34,6 +35,8 @@ export interface PluginOptions {
   allowBuiltins?: readonly string[];
   /** Where relative folders and package names are resolved from (default: the process's cwd). */
   cwd?: string;
+  /** The names of the host tools the runtime registers (a policy may grant only these). */
+  toolNames?: readonly string[];
 }
 
 interface ThirdParty {
@@ -146,7 +149,10 @@ export class InstalledPlugins {
   constructor(options: PluginOptions = {}) {
     const specs = options.plugins ?? [];
     const config = sandboxConfigFor(specs, options.allowBuiltins, options.cwd ?? process.cwd());
-    const taken = new Map(builtinPlugins.map((plugin) => [plugin.name, 'a built-in plugin']));
+    const hostProviders = [toolsProvider(options.toolNames ?? []), mcpProvider];
+    const taken = new Map(
+      [...builtinPlugins, ...hostProviders].map((plugin) => [plugin.name, 'a built-in plugin']),
+    );
     this.#thirdParty = config.plugins.map((dir, i) => {
       const manifest = readManifest(dir);
       const other = taken.get(manifest.name);
@@ -167,6 +173,7 @@ export class InstalledPlugins {
     });
     this.definitions = Object.freeze([
       ...builtinPlugins,
+      ...hostProviders,
       ...this.#thirdParty.map((plugin) => plugin.standIn),
     ]);
     this.sandbox = specs.length === 0 && options.allowBuiltins === undefined ? undefined : config;

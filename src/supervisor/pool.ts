@@ -201,6 +201,12 @@ export class Sandbox {
     this.input.write(`${JSON.stringify(req)}\n`);
   }
 
+  /** Answer a run's question (a host call, an approval). */
+  reply(message: Extract<SupervisorMessage, { type: 'answer' }>): void {
+    if (this.exited) return;
+    this.input.write(`${JSON.stringify(message)}\n`);
+  }
+
   detach(): void {
     this.listener = undefined;
     if (this.pending.size === 0) this.ref(false);
@@ -211,7 +217,7 @@ export class Sandbox {
    * Rejects with SandboxTimeoutError after `timeoutMs`: the caller should discard the sandbox.
    */
   ask<T extends Answer['type']>(
-    question: DistributiveOmit<Exclude<SupervisorMessage, { type: 'run' }>, 'id'>,
+    question: DistributiveOmit<Exclude<SupervisorMessage, { type: 'run' } | { type: 'answer' }>, 'id'>,
     answer: T,
     timeoutMs: number,
   ): Promise<Extract<Answer, { type: T }>> {

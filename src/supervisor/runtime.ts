@@ -9,6 +9,7 @@ import type { AuditSink } from '../audit/sinks.ts';
 import type { AnyPlugin } from '../plugin/index.ts';
 import { explainPolicy } from '../policy/explain.ts';
 import { type LoadedPolicy, PolicyError, parsePolicyDeferred, secretValues } from '../policy/load.ts';
+import { hostMethods } from '../policy/schema.ts';
 import type {
   AuditRecord,
   CapabilityGrant,
@@ -19,6 +20,9 @@ import type {
   Secret,
 } from '../protocol.ts';
 import { PLUGIN_LOG_MAX_LINES, pluginLogText, redact } from '../protocol.ts';
+import { Deadline } from './deadline.ts';
+import { type Approver, HostCalls } from './host-calls.ts';
+import { McpClients } from './mcp.ts';
 import { InstalledPlugins } from './plugins.ts';
 import { Pool, type PoolOptions, type Sandbox, type SandboxEvent, SandboxStartError } from './pool.ts';
 import {
@@ -28,6 +32,7 @@ import {
   prepareScript,
   type ScriptLanguage,
 } from './script.ts';
+import { type HostTools, registerTools } from './tools.ts';
 
 export interface RuntimeOptions extends PoolOptions {
   /** Where every run's audit records go, besides the run's own result. */
@@ -53,6 +58,16 @@ export interface RuntimeOptions extends PoolOptions {
    * lines are also in each run's result (`pluginLogs`). Never shown to the script.
    */
   onPluginLog?: (entry: PluginLogEntry) => void;
+  /**
+   * Functions of the host that a policy may grant to scripts by name (`plugin: tools`,
+   * `allow: [name, ...]`); see HostTool. They run here, in the host, never in a sandbox.
+   */
+  tools?: HostTools;
+  /**
+   * Decides on each call to a method the policy marks `approve` (a run's own `approve` option
+   * wins). Without one, such calls are denied. The run's deadline is paused while it decides.
+   */
+  approve?: Approver;
 }
 
 export interface RunOptions {
@@ -71,6 +86,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called with each audit record of this run as it happens. */
   onAudit?: (record: AuditRecord) => void;
+  /** Decides on this run's calls that need approval (instead of the runtime's `approve`). */
+  approve?: Approver;
 }
 
 export interface RunResult {
@@ -116,7 +133,9 @@ const DEFAULT_MAX_INPUT_BYTES = 1 << 20;
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
   // Throws PluginInstallError now, not at the first run, for a plugin that is missing, has no
   // valid manifest, or takes a name already taken.
-  const installed = new InstalledPlugins(options);
+  const tools = registerTools(options.tools);
+  const installed = new InstalledPlugins({ ...options, toolNames: [...tools.keys()] });
+  const mcp = new McpClients();
   const plugins = installed.definitions;
   const pool = new Pool(options, installed.sandbox === undefined ? {} : { config: installed.sandbox });
   const validateDeferred = installed.validator(pool);
@@ -247,7 +266,16 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         const value = secrets.get(secret);
         if (value !== undefined) granted[secret] = value;
       }
-      return { name, plugin: cap.plugin, config: cap.config, secrets: granted };
+      const plugin = plugins.find((p) => p.name === cap.plugin);
+      const remote = plugin === undefined ? undefined : hostMethods(plugin, cap.config);
+      return {
+        name,
+        plugin: cap.plugin,
+        config: cap.config,
+        secrets: granted,
+        ...(cap.options === undefined ? {} : { options: cap.options }),
+        ...(remote === undefined ? {} : { remote: { methods: remote } }),
+      };
     });
     // The run's scratch directory: named here, made by the sandbox only if a plugin asks for it
     // (ctx.scratch), removed here when the run ends, however it ends (a killed sandbox cannot).
@@ -280,11 +308,12 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     return new Promise<RunResult>((resolve) => {
       let calls = 0;
       let settled = false;
-      let timer: NodeJS.Timeout | undefined;
       const finish = (outcome: { ok: boolean; result?: unknown; error?: RunError }, kill: boolean) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        deadline.clear();
+        // Host calls still acting are aborted and recorded now, before the run's end record.
+        hostCalls.end();
         opts.signal?.removeEventListener('abort', onAbort);
         const done = async () => {
           await fs.rm(scratchDir, { recursive: true, force: true, maxRetries: 2 }).catch(() => {});
@@ -357,21 +386,14 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
           case 'log':
             logs.push(message.line);
             break;
-          case 'plugin-log': {
-            // Bounded again here: the sandbox's word is not trusted.
-            if (pluginLogs.length > PLUGIN_LOG_MAX_LINES) break;
-            const entry: PluginLogEntry = {
-              runId,
-              capability: String(message.capability),
-              plugin: String(message.plugin),
-              message: pluginLogText(String(message.message)),
-            };
-            pluginLogs.push(entry);
-            try {
-              options.onPluginLog?.(entry);
-            } catch {
-              // The host's callback failing is no reason to fail the run.
-            }
+          case 'plugin-log':
+            pluginLog(String(message.capability), String(message.plugin), String(message.message));
+            break;
+          case 'ask': {
+            const { id } = message;
+            void hostCalls.answer(message.question).then((answer) => {
+              if (!settled) worker.reply(redact({ type: 'answer', runId, id, ...answer }, redactions));
+            });
             break;
           }
           case 'violation':
@@ -390,12 +412,44 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
             break;
         }
       };
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(
-        () => kill('E_TIMEOUT', `the script ran longer than timeoutMs (${limits.timeoutMs} ms)`),
-        limits.timeoutMs,
+      // Bounded again here: the sandbox's word is not trusted.
+      const pluginLog = (capability: string, plugin: string, text: string) => {
+        if (pluginLogs.length > PLUGIN_LOG_MAX_LINES) return;
+        const entry: PluginLogEntry = {
+          runId,
+          capability,
+          plugin,
+          message: pluginLogText(redact(text, redactions)),
+        };
+        pluginLogs.push(entry);
+        try {
+          options.onPluginLog?.(entry);
+        } catch {
+          // The host's callback failing is no reason to fail the run.
+        }
+      };
+      // The deadline stops while the host decides on an approval (see HostCalls).
+      const deadline = new Deadline(limits.timeoutMs, () =>
+        kill('E_TIMEOUT', `the script ran longer than timeoutMs (${limits.timeoutMs} ms)`),
       );
+      const approve = opts.approve ?? options.approve;
+      const hostCalls = new HostCalls({
+        runId,
+        task: policy.task,
+        grants: capabilities,
+        tools,
+        mcp,
+        policyDir: policy.dir,
+        approve,
+        approvalTimeoutMs: limits.approvalTimeoutMs,
+        deadline,
+        emit,
+        log: pluginLog,
+      });
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
       worker.start(request, listener);
+      // Aborted while waiting for a sandbox: the listener above came too late to hear it.
+      if (opts.signal?.aborted) onAbort();
     });
   }
 
@@ -429,7 +483,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     },
     async close() {
       closed = true;
-      await pool.close();
+      await Promise.all([pool.close(), mcp.close()]);
       for (const sink of sinks) sink.close?.();
     },
   };
