@@ -5,7 +5,9 @@ import { Command, Option } from 'commander';
 import { type AuditSink, jsonlSink } from '../audit/sinks.ts';
 import { EXIT_CODES, type RunError } from '../protocol.ts';
 import { createRuntime, type RunResult, type Runtime } from '../supervisor/runtime.ts';
+import { cliApprover } from './approve.ts';
 import { allowBuiltinOption, type PluginFlags, pluginOption, pluginOptions } from './plugin.ts';
+import { loadTools, toolsOption } from './tools.ts';
 
 interface RunFlags extends PluginFlags {
   policy: string;
@@ -13,6 +15,7 @@ interface RunFlags extends PluginFlags {
   inputFile?: string;
   audit?: string;
   json?: boolean;
+  tools?: string;
 }
 
 function report(
@@ -74,6 +77,7 @@ export function runCommand(): Command {
     .option('--json', 'print exactly one JSON object: { ok, result | error, logs, stats }')
     .addOption(pluginOption())
     .addOption(allowBuiltinOption())
+    .addOption(toolsOption())
     .action(async (scriptFile: string, flags: RunFlags) => {
       let script: string;
       try {
@@ -102,9 +106,17 @@ export function runCommand(): Command {
       }
       let runtime: Runtime;
       try {
-        runtime = createRuntime({ size: 1, ...(audit ? { audit } : {}), ...pluginOptions(flags) });
+        const tools = await loadTools(flags.tools);
+        const approve = cliApprover();
+        runtime = createRuntime({
+          size: 1,
+          ...(audit ? { audit } : {}),
+          ...pluginOptions(flags),
+          ...(tools ? { tools } : {}),
+          ...(approve ? { approve } : {}),
+        });
       } catch (error) {
-        // A plugin that is missing, has no valid manifest or takes a taken name: the operator's to fix.
+        // A plugin or tools module that is missing or invalid: the operator's to fix.
         audit?.close?.();
         return usage(flags.json, (error as Error).message);
       }
