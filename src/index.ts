@@ -2,6 +2,20 @@
 
 export type { AuditSink } from './audit/sinks.ts';
 export { callbackSink, jsonlSink, memorySink } from './audit/sinks.ts';
+// `sesame describe`: the script's API as TypeScript declarations and JSON, and the model that
+// host tools and MCP tools are described in to be added to it.
+export type {
+  CapabilitySurface,
+  DescribeOptions,
+  GlobalSurface,
+  JsonSchema,
+  MethodSurface,
+  ParameterSurface,
+  PolicyDescription,
+  PolicySurface,
+  ToolDescription,
+} from './describe/index.ts';
+export { renderTypeScript, toolMethod } from './describe/index.ts';
 // Third-party plugins: what a runtime allows them by default, reviewing one, installing one.
 export { DEFAULT_ALLOWED_BUILTINS, PLUGIN_GLOBALS } from './plugin/grants.ts';
 export type { PluginManifest } from './plugin/manifest.ts';
@@ -31,6 +45,7 @@ export type { HostTool, HostTools, ToolContext } from './supervisor/tools.ts';
 export { defineTool, ToolError } from './supervisor/tools.ts';
 
 import { builtinPlugins } from '../plugins/index.ts';
+import { type DescribeOptions, describeWith, type PolicyDescription } from './describe/index.ts';
 import type { AnyPlugin } from './plugin/index.ts';
 import { explainPolicy as explainWith } from './policy/explain.ts';
 import { type LoadedPolicy, loadPolicy as loadWith, parsePolicy as parseWith } from './policy/load.ts';
@@ -61,4 +76,22 @@ export function parsePolicy(
 /** Plain words for a reviewer: what a task under this policy may and may not do. */
 export function explainPolicy(policy: LoadedPolicy, plugins: readonly AnyPlugin[] = standardPlugins): string {
   return explainWith(policy, plugins);
+}
+
+/**
+ * TypeScript declarations of everything a script under `policy` may use, for a model's prompt,
+ * and the same as JSON (`json`: JSON Schema for each method's parameters and result): `input`,
+ * `console`, the capabilities with their methods' types and docs and what the policy allows them,
+ * the standard globals plugins turn on, the script format and the limits. Made from the plugins'
+ * own zod schemas. `options.capabilities` adds capabilities described by JSON Schema only (host
+ * tools, MCP tools: build their methods with `toolMethod`); `options.input` is the JSON Schema of
+ * the input (otherwise `unknown`); `options.plugins` as for explainPolicy. For third-party plugins
+ * use `runtime.describePolicy(policy)`.
+ */
+export function describePolicy(
+  policy: LoadedPolicy,
+  options: DescribeOptions & { plugins?: readonly AnyPlugin[] } = {},
+): PolicyDescription {
+  const { plugins, ...rest } = options;
+  return describeWith(policy, plugins ?? builtinPlugins, rest);
 }

@@ -237,6 +237,27 @@ export interface PackageReach {
   globals: string[];
 }
 
+/** One parameter of a plugin method: its name, JSON Schema, and whether it may be left out. */
+export interface PluginParamDescriptor {
+  name: string;
+  /** A JSON Schema: an object of keywords, or true/false. */
+  schema: boolean | { [keyword: string]: unknown };
+  optional: boolean;
+  rest?: boolean;
+}
+
+/** One method of a plugin, as a sandbox describes it. */
+export interface PluginMethodDescriptor {
+  description: string;
+  /** From the `args` tuple (zod's io 'input'). Absent from a sandbox of an older sesame. */
+  params?: PluginParamDescriptor[];
+  /** The result's JSON Schema (io 'output'); null when the method resolves to nothing. */
+  returns?: boolean | { [keyword: string]: unknown } | null;
+  /** MethodSpec.returnsType and .signatures, TypeScript text as the plugin wrote it. */
+  returnsType?: string;
+  signatures?: string[];
+}
+
 /** A loaded third-party plugin as the host learns it from a sandbox: plain data only. */
 export interface PluginDescriptor {
   name: string;
@@ -244,7 +265,13 @@ export interface PluginDescriptor {
   description: string;
   /** The config's JSON Schema (draft-07, as a policy writes it), or null if zod cannot say. */
   config: unknown;
-  methods: Record<string, { description: string }>;
+  /**
+   * Each method as `sesame describe` shows it (src/describe/surface.ts MethodSurface): its
+   * parameters and result as JSON Schema, made from the plugin's zod schemas in the sandbox.
+   */
+  methods: Record<string, PluginMethodDescriptor>;
+  /** The method the capability itself calls (`definePlugin({ call })`), if any. */
+  call?: string;
   /** The plugin first, then its dependencies. */
   packages: PackageReach[];
   /** The optional hooks it defines, of check, explain, secrets. */

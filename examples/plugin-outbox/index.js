@@ -31,7 +31,9 @@ const Message = z
       .regex(/^\P{Cc}*$/u, 'a subject is one line without control characters'),
     body: z.string().max(MAX_BODY_LIMIT).describe('plain text'),
   })
-  .strict();
+  .strict()
+  // The title names the parameter in `sesame describe`: send(message: { to, subject, body }).
+  .meta({ title: 'message' });
 
 const Config = z
   .object({

@@ -48,7 +48,11 @@ const MAX_FILE_BYTES_LIMIT = 256 * MiB;
 // ---------------------------------------------------------------------------------------------
 // Argument and result schemas
 
-const Path = z.string().max(MAX_PATH_LENGTH).describe('a path relative to the root, "/"-separated');
+// Titles name the parameters in `sesame describe`'s declarations.
+const Path = z
+  .string()
+  .max(MAX_PATH_LENGTH)
+  .meta({ title: 'path', description: 'a path relative to the root, "/"-separated' });
 const Encoding = z.enum(['utf8', 'utf-8']);
 
 // The copy means the bytes cannot change between the size check and the write; the size and
@@ -59,17 +63,24 @@ const Bytes = z
     (v) => isUint8Array(v) && typedArrays.byteLength(v) <= MAX_FILE_BYTES_LIMIT,
     `expected a Uint8Array of at most ${MAX_FILE_BYTES_LIMIT} bytes`,
   )
+  .meta({ tsType: 'Uint8Array' }) // what JSON Schema cannot say, for `sesame describe`
   .transform((v) => {
     const copy = new Uint8Array(typedArrays.byteLength(v));
     copy.set(v); // reads the source's internal slots, not its properties
     return copy;
   });
 // UTF-16 length bounds UTF-8 size from below, so this is a necessary bound; authorize checks bytes.
-const Data = z.union([z.string().max(MAX_FILE_BYTES_LIMIT), Bytes]);
-const WriteOptions = z.union([Encoding, z.object({ encoding: Encoding.optional() }).strict()]).optional();
+const Data = z
+  .union([z.string().max(MAX_FILE_BYTES_LIMIT), Bytes])
+  .meta({ title: 'data', description: 'a string (written as UTF-8) or bytes' });
+const WriteOptions = z
+  .union([Encoding, z.object({ encoding: Encoding.optional() }).strict()])
+  .optional()
+  .meta({ title: 'options' });
 const ReadOptions = z
   .union([Encoding, z.object({ encoding: Encoding.nullable().optional() }).strict()])
-  .optional();
+  .optional()
+  .meta({ title: 'options', description: "'utf8' (or { encoding: 'utf8' }) for a string" });
 
 const StatResult = z.object({
   size: z.number(),
@@ -79,6 +90,9 @@ const StatResult = z.object({
   isSymbolicLink: z.boolean(),
 });
 type StatData = z.output<typeof StatResult>;
+/** What presentStat gives the guest, for `sesame describe`. */
+const STAT_TYPE =
+  '{ size: number; mtimeMs: number; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }';
 
 /**
  * Give the guest node's Stats shape: booleans become methods. Pure; closes over data only. The
@@ -481,6 +495,10 @@ export default definePlugin({
       description: "Read a file: a string with 'utf8', else a Uint8Array.",
       args: z.tuple([Path, ReadOptions]),
       returns: z.union([z.string(), z.instanceof(Uint8Array)]),
+      signatures: [
+        '(path: string, options: "utf8" | "utf-8" | { encoding: "utf8" | "utf-8" }): string',
+        '(path: string, options?: { encoding?: null }): Uint8Array',
+      ],
     },
     writeFile: {
       description: 'Create or replace a file atomically with a string (UTF-8) or bytes.',
@@ -502,12 +520,14 @@ export default definePlugin({
       args: z.tuple([Path]),
       returns: StatResult,
       present: presentStat,
+      returnsType: STAT_TYPE,
     },
     lstat: {
       description: 'Like stat, but a symlink describes itself (its target is not followed).',
       args: z.tuple([Path]),
       returns: StatResult,
       present: presentStat,
+      returnsType: STAT_TYPE,
     },
     exists: {
       description: 'Whether a path exists.',
@@ -517,7 +537,10 @@ export default definePlugin({
     mkdir: {
       description:
         'Create a directory; { recursive: true } creates missing parents and accepts an existing one.',
-      args: z.tuple([Path, z.object({ recursive: z.boolean().optional() }).strict().optional()]),
+      args: z.tuple([
+        Path,
+        z.object({ recursive: z.boolean().optional() }).strict().optional().meta({ title: 'options' }),
+      ]),
       returns: z.void(),
     },
     rm: {
@@ -525,7 +548,11 @@ export default definePlugin({
         'Remove a file or symlink (never its target); { recursive: true } for a directory tree, { force: true } ignores a missing path.',
       args: z.tuple([
         Path,
-        z.object({ recursive: z.boolean().optional(), force: z.boolean().optional() }).strict().optional(),
+        z
+          .object({ recursive: z.boolean().optional(), force: z.boolean().optional() })
+          .strict()
+          .optional()
+          .meta({ title: 'options' }),
       ]),
       returns: z.void(),
     },

@@ -29,7 +29,7 @@ import {
   normalizeHeaders,
   TOKEN,
 } from './headers.ts';
-import { presentResponse, ResponseData } from './response.ts';
+import { presentResponse, RESPONSE_TYPE, ResponseData } from './response.ts';
 import { METHODS, type Method, parseRules, type Rule } from './rules.ts';
 import { expandTemplate, makeRedactor, parseTemplate, templateSecrets } from './secrets.ts';
 import { type Connector, pinnedConnector } from './transport.ts';
@@ -84,18 +84,24 @@ const GuestBody = z.union([
       (v) => v instanceof Uint8Array && v.byteLength <= MAX_BODY_LIMIT,
       `expected a string or a Uint8Array of at most ${MAX_BODY_LIMIT} bytes`,
     )
+    .meta({ tsType: 'Uint8Array' }) // what JSON Schema cannot say, for `sesame describe`
     .transform((v) => new Uint8Array(v)), // our own copy: nobody else can change it
   z.null(),
 ]);
+// Titles and descriptions are for `sesame describe`'s declarations.
 const Init = z
   .object({
-    method: GuestMethod.optional(),
-    headers: GuestHeaders.optional(),
-    body: GuestBody.optional(),
-    redirect: z.enum(['follow', 'manual', 'error']).optional(),
+    method: GuestMethod.optional().describe(`${METHODS.join(', ')} (any case); GET by default`),
+    headers: GuestHeaders.optional().describe('{ name: value } or [[name, value], ...]'),
+    body: GuestBody.optional().describe('a string or bytes; JSON.stringify objects yourself'),
+    redirect: z
+      .enum(['follow', 'manual', 'error'])
+      .optional()
+      .describe('"follow" (the default) follows allowed redirects; "error" fails on one'),
   })
   .strict()
-  .optional();
+  .optional()
+  .meta({ title: 'init' });
 type GuestInit = z.output<typeof Init>;
 
 // ---------------------------------------------------------------------------------------------
@@ -346,9 +352,16 @@ export function createHttpPlugin(deps: HttpDeps = {}) {
           'fetch(url, { method, headers, body, redirect }) resolving to { ok, status, statusText, url, redirected, ' +
           'headers.get(name), text(), json(), bytes(), arrayBuffer() }. body is a string or a Uint8Array ' +
           '(JSON.stringify objects yourself); redirect is "follow" (default), "manual" or "error".',
-        args: z.tuple([z.string().max(MAX_URL_LENGTH), Init]),
+        args: z.tuple([
+          z
+            .string()
+            .max(MAX_URL_LENGTH)
+            .meta({ title: 'url', description: 'an absolute http(s) URL that an allow rule matches' }),
+          Init,
+        ]),
         returns: ResponseData,
         present: presentResponse,
+        returnsType: RESPONSE_TYPE,
         audit: { args: auditArgs, result: auditResult },
       },
     },

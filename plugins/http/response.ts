@@ -51,6 +51,29 @@ function presentHeaders(list: readonly (readonly [string, string])[]) {
   });
 }
 
+/** What presentResponse gives the guest, as TypeScript (`sesame describe`). */
+export const RESPONSE_TYPE = `{
+  ok: boolean;
+  status: number;
+  statusText: string;
+  url: string;
+  redirected: boolean;
+  headers: {
+    get(name: string): string | null;
+    has(name: string): boolean;
+    getSetCookie(): string[];
+    entries(): IterableIterator<[string, string]>;
+    keys(): IterableIterator<string>;
+    values(): IterableIterator<string>;
+    forEach(callback: (value: string, name: string) => void): void;
+    [Symbol.iterator](): IterableIterator<[string, string]>;
+  };
+  text(): Promise<string>;
+  json(): Promise<any>;
+  bytes(): Promise<Uint8Array>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}`;
+
 /** The guest's response: ok, status, statusText, url, redirected, headers, text(), json(), bytes(), arrayBuffer(). */
 export function presentResponse(result: unknown) {
   // The SDK types present's input as unknown; the membrane validated it against ResponseData.

@@ -24,7 +24,12 @@ const MiB = 1024 * KiB;
 /** The most `maxKeyLength` may be, and so the static bound on keys in the argument schemas. */
 const MAX_KEY_LENGTH_LIMIT = 4096;
 
-const Key = z.string().min(1).max(MAX_KEY_LENGTH_LIMIT).describe('a non-empty string');
+// Titles name the parameters in `sesame describe`'s declarations.
+const Key = z
+  .string()
+  .min(1)
+  .max(MAX_KEY_LENGTH_LIMIT)
+  .meta({ title: 'key', description: 'a non-empty string' });
 
 const Config = z
   .object({
@@ -155,7 +160,7 @@ export default definePlugin({
     },
     set: {
       description: 'Store JSON data under key, replacing any value it had.',
-      args: z.tuple([Key, JsonValue]),
+      args: z.tuple([Key, JsonValue.meta({ title: 'value' })]),
       returns: z.void(),
     },
     delete: {
@@ -171,7 +176,7 @@ export default definePlugin({
     list: {
       description: 'The keys starting with prefix (all keys without one), sorted.',
       // nullish: the membrane passes an explicit `undefined` argument on as null.
-      args: z.tuple([z.string().max(MAX_KEY_LENGTH_LIMIT).nullish()]),
+      args: z.tuple([z.string().max(MAX_KEY_LENGTH_LIMIT).nullish().meta({ title: 'prefix' })]),
       returns: z.array(z.string()),
     },
   },

@@ -1,7 +1,8 @@
-// The `sesame` command line: run, policy check, policy explain.
+// The `sesame` command line: run, policy check/explain, describe, plugin check, audit.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit.ts';
+import { describeCommand } from './describe.ts';
 import { pluginCommand } from './plugin.ts';
 import { policyCommand } from './policy.ts';
 import { runCommand } from './run.ts';
@@ -26,6 +27,7 @@ program.addCommand(runCommand());
 program.addCommand(policyCommand());
 program.addCommand(auditCommand());
 program.addCommand(pluginCommand());
+program.addCommand(describeCommand());
 // addCommand() does not pass settings down: every command throws instead of exiting, so usage
 // mistakes anywhere get exit 2.
 const settle = (command: Command): void => {

@@ -12,7 +12,7 @@ import { allowBuiltinOption, type PluginFlags, pluginOption, pluginOptions } fro
  * Load a policy and hand it to `use`. With third-party plugins (--plugin), a runtime validates it:
  * their schemas run only in a sandbox. Without, the host checks it alone, as fast as it can.
  */
-async function withPolicy(
+export async function withPolicy(
   file: string,
   flags: PluginFlags,
   use: (policy: LoadedPolicy, runtime: Runtime | undefined) => Promise<void>,

@@ -17,6 +17,18 @@ export interface MethodSpec<A extends z.ZodTuple = z.ZodTuple, R extends z.ZodTy
    */
   present?: (result: z.output<R>) => unknown;
   /**
+   * Optional, for `sesame describe`: TypeScript text of the result the guest gets, when it is not
+   * what `returns` says (a result `present` reshapes, such as fs `stat`'s `isFile()`), without
+   * `Promise<>`: e.g. `{ size: number; isFile(): boolean }`. Otherwise the type comes from `returns`.
+   */
+  returnsType?: string;
+  /**
+   * Optional, for `sesame describe`: TypeScript signatures `(params): Result` that replace the one
+   * derived from `args` and `returns`, for a result whose type depends on the arguments (fs
+   * `readFile` gives a string with an encoding, bytes without). Results without `Promise<>`.
+   */
+  signatures?: readonly string[];
+  /**
    * Optional: what the audit trail records of a call, instead of the arguments as given (e.g. a
    * URL with its query values redacted), and facts of the result worth recording (`info`, e.g.
    * `{ status, bytesIn }`). Both get plain copied data and must return plain data.
@@ -154,6 +166,13 @@ export function definePlugin<C extends ConfigSchema, M extends MethodSpecs>(
     if (!(spec.args instanceof z.ZodTuple))
       throw new TypeError(`${def.name}.${method}: args must be z.tuple([...])`);
     if (!spec.description) throw new TypeError(`${def.name}.${method}: a description is required`);
+    if (spec.returnsType !== undefined && typeof spec.returnsType !== 'string')
+      throw new TypeError(`${def.name}.${method}: returnsType must be a string of TypeScript`);
+    if (
+      spec.signatures !== undefined &&
+      !(Array.isArray(spec.signatures) && spec.signatures.every((s) => typeof s === 'string'))
+    )
+      throw new TypeError(`${def.name}.${method}: signatures must be a list of strings of TypeScript`);
   }
   if (def.call !== undefined && !(def.call in def.methods)) {
     throw new TypeError(

@@ -92,7 +92,8 @@ export function explainPolicy(policy: LoadedPolicy, plugins: readonly AnyPlugin[
   return lines.join('\n');
 }
 
-function pluginExplanation(
+/** A plugin's explain lines for one config; a failing hook is said, not hidden. */
+export function pluginExplanation(
   plugin: AnyPlugin,
   config: Record<string, unknown>,
   ctx: ReturnType<typeof policyPathContext>,

@@ -1,12 +1,21 @@
-// What only a plugin's own code can tell the host: a description of the plugin, and a verdict on a
-// config a policy gives it (its zod schema, then its check, secrets and explain hooks), worded by
-// the same functions the host uses for built-in plugins (src/policy/messages.ts). Loaded only by
+// What only a plugin's own code can tell the host: a description of the plugin (its methods'
+// schemas as JSON Schema for `sesame describe`, made as the host makes a built-in plugin's:
+// src/describe/zod.ts), and a verdict on a config a policy gives it (its zod schema, then its
+// check, secrets and explain hooks), worded by the same functions the host uses for built-in
+// plugins (src/policy/messages.ts). Loaded only by
 // sandboxes that have third-party plugins or inspect one: building the policy schemas costs time.
 import path from 'node:path';
-import { type AnyPlugin, type ConfigIssue, z } from '../plugin/index.ts';
+import { methodSurface } from '../describe/zod.ts';
+import { type AnyPlugin, type ConfigIssue, type MethodSpec, z } from '../plugin/index.ts';
 import { describeIssue, formatPath, zodIssueProblems } from '../policy/messages.ts';
 import { capabilityEntrySchema } from '../policy/schema.ts';
-import type { ConfigProblem, ConfigRequest, ConfigVerdict, PluginDescriptor } from '../protocol.ts';
+import type {
+  ConfigProblem,
+  ConfigRequest,
+  ConfigVerdict,
+  PluginDescriptor,
+  PluginMethodDescriptor,
+} from '../protocol.ts';
 import { CopyError, copyPlain } from './passable.ts';
 import type { LoadedPlugin } from './plugin-loader.ts';
 
@@ -25,9 +34,9 @@ function jsonSchemaOf(schema: unknown): unknown {
 /** A loaded plugin as plain data, for the host (policy explain, plugin check). */
 export function describePlugin(plugin: LoadedPlugin): PluginDescriptor {
   const { definition } = plugin;
-  const methods: Record<string, { description: string }> = {};
-  for (const [name, spec] of Object.entries(definition.methods as Record<string, { description: unknown }>)) {
-    methods[name] = { description: String(spec.description) };
+  const methods: Record<string, PluginMethodDescriptor> = {};
+  for (const [name, spec] of Object.entries(definition.methods as Record<string, MethodSpec>)) {
+    methods[name] = methodSurface(spec);
   }
   return {
     name: plugin.name,
@@ -35,6 +44,7 @@ export function describePlugin(plugin: LoadedPlugin): PluginDescriptor {
     description: String(definition.description),
     config: jsonSchemaOf(definition.config),
     methods,
+    ...(typeof definition.call === 'string' ? { call: definition.call } : {}),
     packages: plugin.packages,
     hooks: (['check', 'explain', 'secrets'] as const).filter(
       (hook) => typeof definition[hook] === 'function',

@@ -63,12 +63,25 @@ const verdictSchema = z.union([
   }),
   z.object({ ok: z.literal(false), problems: z.array(problemSchema).min(1) }),
 ]);
+const jsonSchema = z.union([z.boolean(), z.record(z.string(), z.unknown())]);
+const methodDescriptorSchema = z.object({
+  description: z.string(),
+  params: z
+    .array(
+      z.object({ name: z.string(), schema: jsonSchema, optional: z.boolean(), rest: z.boolean().optional() }),
+    )
+    .optional(),
+  returns: z.union([jsonSchema, z.null()]).optional(),
+  returnsType: z.string().optional(),
+  signatures: z.array(z.string()).optional(),
+});
 const descriptorSchema = z.object({
   name: z.string(),
   dir: z.string(),
   description: z.string(),
   config: z.unknown(),
-  methods: z.record(z.string(), z.object({ description: z.string() })),
+  methods: z.record(z.string(), methodDescriptorSchema),
+  call: z.string().optional(),
   packages: z.array(
     z.object({
       name: z.string(),
@@ -182,6 +195,11 @@ export class InstalledPlugins {
   /** Whether any third-party plugin is installed. */
   get thirdParty(): boolean {
     return this.#thirdParty.length > 0;
+  }
+
+  /** The third-party plugins a sandbox has described so far. */
+  get descriptors(): PluginDescriptor[] {
+    return this.#thirdParty.flatMap((plugin) => (plugin.described ? [plugin.described] : []));
   }
 
   /** Whether every third-party plugin has been described by a sandbox (descriptions, methods). */

@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AuditSink } from '../audit/sinks.ts';
+import { type DescribeOptions, describeWith, type PolicyDescription } from '../describe/index.ts';
 import type { AnyPlugin } from '../plugin/index.ts';
 import { explainPolicy } from '../policy/explain.ts';
 import { type LoadedPolicy, PolicyError, parsePolicyDeferred, secretValues } from '../policy/load.ts';
@@ -120,6 +121,17 @@ export interface Runtime {
   parsePolicy(text: string, options?: { file?: string }): Promise<LoadedPolicy>;
   /** `policy explain` with this runtime's plugins (third-party ones described by a sandbox). */
   explainPolicy(policy: LoadedPolicy): Promise<string>;
+  /**
+   * `sesame describe`: TypeScript declarations of everything a script under `policy` may use
+   * (`input`, `console`, each capability's methods with their parameter and result types and
+   * docs, the standard globals its plugins turn on, the limits), for a model's prompt, and the
+   * same surface as JSON (JSON Schema for each parameter and result). Made from the plugins'
+   * own schemas; third-party plugins are described by a sandbox, never run in the host.
+   * `options.capabilities` adds capabilities described by JSON Schema only (host tools, MCP
+   * tools: see `toolMethod`); `options.input` is the input's JSON Schema. Throws TypeError for an
+   * added capability whose name is not an identifier or is taken.
+   */
+  describePolicy(policy: LoadedPolicy, options?: DescribeOptions): Promise<PolicyDescription>;
 }
 
 const POLICY_CACHE_SIZE = 256;
@@ -477,6 +489,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     async explainPolicy(policy) {
       if (installed.thirdParty) await installed.describe(pool, policy.limits.memoryMb);
       return explainPolicy(policy, plugins);
+    },
+    async describePolicy(policy, describeOptions = {}) {
+      if (installed.thirdParty) await installed.describe(pool, policy.limits.memoryMb);
+      return describeWith(policy, { plugins, descriptors: installed.descriptors }, describeOptions);
     },
     async prewarm(memoryMb = 64) {
       await pool.prewarm(memoryMb);
