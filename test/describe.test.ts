@@ -217,7 +217,13 @@ return text.split('\\n').length;`,
     expect(readdir.safeParse([1]).success).toBe(false);
     expect(fsCap.methods.writeFile?.returns).toBeNull();
     expect(fsCap.methods.stat?.returnsType).toContain('isFile(): boolean');
-    expect(json.limits).toEqual({ timeoutMs: 5000, memoryMb: 64, maxCalls: 1000, maxOutputBytes: 65536 });
+    expect(json.limits).toEqual({
+      timeoutMs: 5000,
+      memoryMb: 64,
+      maxCalls: 1000,
+      maxOutputBytes: 65536,
+      approvalTimeoutMs: 60000,
+    });
     expect(json.globals.map((g) => g.name)).toEqual([
       'Date',
       'Math.random',
@@ -421,6 +427,75 @@ return { number: issue.number, url: issue.url, open: open !== null };`,
 
 // ---------------------------------------------------------------------------------------------
 // Third-party plugins: described by a sandbox, never run in the host
+
+describe('describe a policy granting host tools and MCP tools', () => {
+  const tools = {
+    weather: {
+      description: 'The weather in a city.',
+      args: z.object({ city: z.string().describe('The city name.'), days: z.number().int().optional() }),
+      returns: z.object({ city: z.string(), tempC: z.number() }),
+      handler: () => ({ city: 'x', tempC: 1 }),
+    },
+    unused: { description: 'Not granted.', args: z.object({}), handler: () => null },
+  };
+  const rt = createRuntime({ size: 1, tools });
+  afterAll(() => rt.close());
+  const server = path.join(repoRoot, 'test', 'fixtures', 'mcp', 'server.mjs');
+  const dir = tempDir();
+  const file = writePolicy(
+    dir,
+    [
+      'version: 1',
+      'task: host-described',
+      'capabilities:',
+      '  host: { plugin: tools, allow: [weather], approve: [weather], maxCalls: 5 }',
+      `  calc: { plugin: mcp, server: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(server)}] }, allow: [add, echo], rate: "10/s" }`,
+      '',
+    ].join('\n'),
+  );
+
+  it("declares the granted tools from their schemas and the MCP server's list, with the options as notes", async () => {
+    const { typescript, json } = await rt.describePolicy(await rt.loadPolicy(file));
+    expect(typescript).toContain('The weather in a city.');
+    expect(typescript).toContain('weather(args: {');
+    expect(typescript).not.toContain('unused');
+    expect(typescript).toContain('Add two numbers.');
+    expect(typescript).toContain('calls to weather wait for a person to approve them');
+    expect(typescript).toContain('at most 5 calls to it in one run');
+    expect(typescript).toContain('at most 10 calls per');
+    const host = json.capabilities.find((c) => c.name === 'host');
+    expect(host?.source).toBe('host tools');
+    expect(Object.keys(host?.methods ?? {})).toEqual(['weather']);
+    const errors = typeCheck(typescript, [
+      'const w = await host.weather({ city: "Oslo" }); const s = await calc.add({ a: 1, b: 2 }); const e: string = await calc.echo({ text: "x" }); return [w.tempC, s, e];',
+      'return await host.weather({ town: "Oslo" });',
+      'return await calc.delete_everything({});',
+      'return await host.unused({});',
+    ]);
+    expect(errors[0]).toEqual([]);
+    expect(errors[1]?.length).toBeGreaterThan(0);
+    expect(errors[2]?.join('\n')).toMatch(/delete_everything/);
+    expect(errors[3]?.join('\n')).toMatch(/unused/);
+  });
+
+  it('sesame describe --tools describes a tools module', () => {
+    const policyFile = writePolicy(
+      dir,
+      'version: 1\ntask: t\ncapabilities:\n  host: { plugin: tools, allow: [weather] }\n',
+      'cli.yaml',
+    );
+    const res = sesame([
+      'describe',
+      '--policy',
+      policyFile,
+      '--tools',
+      path.join(repoRoot, 'test', 'fixtures', 'tools', 'tools.mjs'),
+    ]);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('The city name, e.g. "Oslo".');
+  });
+});
 
 describe('describe with a third-party plugin (examples/plugin-outbox)', () => {
   let runtime: Runtime;

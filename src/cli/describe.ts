@@ -2,12 +2,14 @@
 // as JSON) of everything a script under the policy may use, for a host to put in a model's prompt.
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { builtinPlugins } from '../../plugins/index.ts';
-import { type DescribeOptions, describeWith, type JsonSchema } from '../describe/index.ts';
+import type { DescribeOptions, JsonSchema } from '../describe/index.ts';
+import type { Runtime } from '../supervisor/runtime.ts';
 import { allowBuiltinOption, type PluginFlags, pluginOption } from './plugin.ts';
 import { withPolicy } from './policy.ts';
+import { toolsOption } from './tools.ts';
 
 interface DescribeFlags extends PluginFlags {
+  tools?: string;
   policy: string;
   format: 'ts' | 'json';
   inputSchema?: string;
@@ -50,6 +52,7 @@ export function describeCommand(): Command {
     .option('--input-schema <file>', "a JSON Schema of the task input, to declare `input`'s type")
     .addOption(pluginOption())
     .addOption(allowBuiltinOption())
+    .addOption(toolsOption())
     .action(async (flags: DescribeFlags) => {
       let options: DescribeOptions = {};
       if (flags.inputSchema !== undefined) {
@@ -61,13 +64,17 @@ export function describeCommand(): Command {
           return;
         }
       }
-      await withPolicy(flags.policy, flags, async (loaded, runtime) => {
-        const described = runtime
-          ? await runtime.describePolicy(loaded, options)
-          : describeWith(loaded, builtinPlugins, options);
-        process.stdout.write(
-          flags.format === 'json' ? `${JSON.stringify(described.json, null, 2)}\n` : described.typescript,
-        );
-      });
+      // Always through a runtime: it knows the host's tools and asks MCP servers for theirs.
+      await withPolicy(
+        flags.policy,
+        flags,
+        async (loaded, runtime) => {
+          const described = await (runtime as Runtime).describePolicy(loaded, options);
+          process.stdout.write(
+            flags.format === 'json' ? `${JSON.stringify(described.json, null, 2)}\n` : described.typescript,
+          );
+        },
+        { runtime: true },
+      );
     });
 }

@@ -7,6 +7,7 @@ import { PluginInstallError } from '../supervisor/plugin-folders.ts';
 import { SandboxStartError } from '../supervisor/pool.ts';
 import { createRuntime, type Runtime } from '../supervisor/runtime.ts';
 import { allowBuiltinOption, type PluginFlags, pluginOption, pluginOptions } from './plugin.ts';
+import { loadTools, ToolsModuleError, toolsOption } from './tools.ts';
 
 /**
  * Load a policy and hand it to `use`. With third-party plugins (--plugin), a runtime validates it:
@@ -14,13 +15,18 @@ import { allowBuiltinOption, type PluginFlags, pluginOption, pluginOptions } fro
  */
 export async function withPolicy(
   file: string,
-  flags: PluginFlags,
+  flags: PluginFlags & { tools?: string },
   use: (policy: LoadedPolicy, runtime: Runtime | undefined) => Promise<void>,
+  opts: { runtime?: boolean } = {},
 ): Promise<void> {
   const options = pluginOptions(flags);
   let runtime: Runtime | undefined;
   try {
-    if (options.plugins !== undefined) runtime = createRuntime({ size: 1, ...options });
+    const tools = await loadTools(flags.tools);
+    // A runtime knows third-party plugins and the host's tools (and connects to MCP servers).
+    if (options.plugins !== undefined || tools !== undefined || opts.runtime) {
+      runtime = createRuntime({ size: 1, ...options, ...(tools ? { tools } : {}) });
+    }
     const loaded = runtime
       ? await runtime.loadPolicy(file)
       : await loadPolicy(file, { plugins: standardPlugins });
@@ -29,6 +35,7 @@ export async function withPolicy(
     // A plugin that cannot be installed or loaded says so itself.
     const message =
       error instanceof PolicyError ||
+      error instanceof ToolsModuleError ||
       error instanceof PluginInstallError ||
       error instanceof SandboxStartError
         ? error.message
@@ -48,6 +55,7 @@ export function policyCommand(): Command {
     .argument('<file>', 'the policy file (YAML)')
     .addOption(pluginOption())
     .addOption(allowBuiltinOption())
+    .addOption(toolsOption())
     .action((file: string, flags: PluginFlags) =>
       withPolicy(file, flags, async (loaded) => {
         const caps = Object.keys(loaded.capabilities);
@@ -62,6 +70,7 @@ export function policyCommand(): Command {
     .argument('<file>', 'the policy file (YAML)')
     .addOption(pluginOption())
     .addOption(allowBuiltinOption())
+    .addOption(toolsOption())
     .action((file: string, flags: PluginFlags) =>
       withPolicy(file, flags, async (loaded, runtime) => {
         const text = runtime ? await runtime.explainPolicy(loaded) : explainPolicy(loaded, standardPlugins);

@@ -13,14 +13,19 @@ export function toolsOption(): Option {
   );
 }
 
-/** Import the tools module; throws an Error whose message says what is wrong. */
+/** The tools module cannot be used; the message says why. */
+export class ToolsModuleError extends Error {
+  override name = 'ToolsModuleError';
+}
+
+/** Import the tools module; throws ToolsModuleError saying what is wrong. */
 export async function loadTools(module: string | undefined): Promise<HostTools | undefined> {
   if (module === undefined) return undefined;
   let loaded: { default?: unknown; tools?: unknown };
   try {
     loaded = (await import(pathToFileURL(path.resolve(module)).href)) as typeof loaded;
   } catch (error) {
-    throw new Error(`cannot load the tools module ${module}: ${(error as Error).message}`);
+    throw new ToolsModuleError(`cannot load the tools module ${module}: ${(error as Error).message}`);
   }
   const tools = loaded.tools ?? loaded.default;
   if (typeof tools !== 'object' || tools === null) {

@@ -28,6 +28,11 @@ export interface SurfaceSources {
   plugins: readonly AnyPlugin[];
   /** Third-party plugins as a sandbox described them: these win over a stand-in of the same name. */
   descriptors?: readonly PluginDescriptor[];
+  /**
+   * The methods of host-side capabilities (host tools, MCP tools), by capability name: their
+   * providers have no methods of their own, the host knows them (tools' schemas, the server's list).
+   */
+  hostMethods?: Readonly<Record<string, { source: string; methods: Record<string, MethodSurface> }>>;
 }
 
 const TYPED_ARRAY =
@@ -137,6 +142,27 @@ function fromDescriptor(descriptor: PluginDescriptor): Record<string, MethodSurf
   return methods;
 }
 
+/** What a capability's own limits and approvals mean for the script, one line each. */
+function optionNotes(options: LoadedPolicy['capabilities'][string]['options']): string[] {
+  if (options === undefined) return [];
+  const notes: string[] = [];
+  if (options.maxCalls !== undefined)
+    notes.push(`at most ${options.maxCalls} calls to it in one run (more stops the run)`);
+  if (options.rate !== undefined) {
+    notes.push(
+      `at most ${options.rate.calls} calls per ${formatDuration(options.rate.perMs)}; calls beyond that wait their turn`,
+    );
+  }
+  if (options.approve === true)
+    notes.push('every call waits for a person to approve it, and may be denied (E_DENIED)');
+  else if (Array.isArray(options.approve)) {
+    notes.push(
+      `calls to ${options.approve.join(', ')} wait for a person to approve them, and may be denied (E_DENIED)`,
+    );
+  }
+  return notes;
+}
+
 function capabilityOf(
   name: string,
   capability: LoadedPolicy['capabilities'][string],
@@ -152,19 +178,23 @@ function capabilityOf(
     plugin === undefined
       ? []
       : pluginExplanation(plugin, capability.config, policyPathContext(policy.dir)).map(elideHostPaths);
+  const host = sources.hostMethods?.[name];
+  notes.push(...optionNotes(capability.options));
   const surface: CapabilitySurface = {
     name,
-    source: `plugin ${capability.plugin}`,
+    source: host?.source ?? `plugin ${capability.plugin}`,
     description: descriptor?.description ?? plugin?.description ?? '',
     notes,
-    methods: descriptor
-      ? fromDescriptor(descriptor)
-      : Object.fromEntries(
-          Object.entries((plugin as AnyPlugin).methods as Record<string, MethodSpec>).map(([m, spec]) => [
-            m,
-            methodSurface(spec),
-          ]),
-        ),
+    methods: host
+      ? host.methods
+      : descriptor
+        ? fromDescriptor(descriptor)
+        : Object.fromEntries(
+            Object.entries((plugin as AnyPlugin).methods as Record<string, MethodSpec>).map(([m, spec]) => [
+              m,
+              methodSurface(spec),
+            ]),
+          ),
   };
   const call = descriptor ? descriptor.call : plugin?.call;
   if (typeof call === 'string' && call in surface.methods) surface.callable = call;

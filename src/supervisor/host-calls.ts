@@ -4,7 +4,7 @@
 // run's deadline paused meanwhile), the intent recorded before the tool acts, and the outcome
 // recorded after. Only plain JSON data goes back; no host object ever reaches the sandbox.
 import { z } from 'zod';
-import { fillSecrets, type McpConfig, resolveServer } from '../policy/providers.ts';
+import { fillSecrets, type McpConfig, type McpServerConfig, resolveServer } from '../policy/providers.ts';
 import type {
   Answer,
   ApprovalAnswer,
@@ -103,13 +103,8 @@ export class HostCalls {
   /** An MCP tool call: the server as the policy names it, its secrets filled in from the grant. */
   #callMcp(grant: CapabilityGrant, tool: string, args: Record<string, unknown>, signal: AbortSignal) {
     const config = grant.config as McpConfig;
-    const secrets = new Map(Object.entries(grant.secrets));
-    const server = resolveServer(config.server, this.#setup.policyDir);
-    const filled =
-      'url' in server
-        ? { ...server, headers: mapValues(server.headers, (v) => fillSecrets(v, secrets)) }
-        : { ...server, env: mapValues(server.env, (v) => fillSecrets(v, secrets)) };
-    return this.#setup.mcp.call(filled, tool, args, config.timeoutMs, signal);
+    const server = mcpServer(config, this.#setup.policyDir, new Map(Object.entries(grant.secrets)));
+    return this.#setup.mcp.call(server, tool, args, config.timeoutMs, signal);
   }
 
   /** Ask the host's approver; the run's deadline stops while it decides. */
@@ -327,3 +322,15 @@ function describeIssues(error: z.ZodError): string {
 
 const mapValues = (record: Record<string, string>, f: (value: string) => string): Record<string, string> =>
   Object.fromEntries(Object.entries(record).map(([key, value]) => [key, f(value)]));
+
+/** The MCP server a capability's config names: command and cwd resolved, secrets filled in. */
+export function mcpServer(
+  config: McpConfig,
+  policyDir: string,
+  secrets: ReadonlyMap<string, string>,
+): McpServerConfig {
+  const server = resolveServer(config.server, policyDir);
+  return 'url' in server
+    ? { ...server, headers: mapValues(server.headers, (v) => fillSecrets(v, secrets)) }
+    : { ...server, env: mapValues(server.env, (v) => fillSecrets(v, secrets)) };
+}

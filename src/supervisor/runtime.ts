@@ -22,6 +22,7 @@ import type {
 } from '../protocol.ts';
 import { PLUGIN_LOG_MAX_LINES, pluginLogText, redact } from '../protocol.ts';
 import { Deadline } from './deadline.ts';
+import { describeHostMethods } from './describe-host.ts';
 import { type Approver, HostCalls } from './host-calls.ts';
 import { McpClients } from './mcp.ts';
 import { InstalledPlugins } from './plugins.ts';
@@ -492,7 +493,12 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     },
     async describePolicy(policy, describeOptions = {}) {
       if (installed.thirdParty) await installed.describe(pool, policy.limits.memoryMb);
-      return describeWith(policy, { plugins, descriptors: installed.descriptors }, describeOptions);
+      const hostMethods = await describeHostMethods(policy, tools, mcp);
+      return describeWith(
+        policy,
+        { plugins, descriptors: installed.descriptors, hostMethods },
+        describeOptions,
+      );
     },
     async prewarm(memoryMb = 64) {
       await pool.prewarm(memoryMb);
