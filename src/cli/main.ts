@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit.ts';
 import { describeCommand } from './describe.ts';
+import { mcpCommand } from './mcp.ts';
 import { pluginCommand } from './plugin.ts';
 import { policyCommand } from './policy.ts';
 import { runCommand } from './run.ts';
@@ -27,6 +28,7 @@ program.addCommand(runCommand());
 program.addCommand(policyCommand());
 program.addCommand(auditCommand());
 program.addCommand(pluginCommand());
+program.addCommand(mcpCommand());
 program.addCommand(describeCommand());
 // addCommand() does not pass settings down: every command throws instead of exiting, so usage
 // mistakes anywhere get exit 2.

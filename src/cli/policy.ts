@@ -1,5 +1,6 @@
 // `sesame policy check <file>` and `sesame policy explain <file>`.
 import { Command } from 'commander';
+import type { AuditSink } from '../audit/sinks.ts';
 import { explainPolicy } from '../policy/explain.ts';
 import { type LoadedPolicy, loadPolicy, PolicyError } from '../policy/load.ts';
 import { standardPlugins } from '../policy/providers.ts';
@@ -17,7 +18,7 @@ export async function withPolicy(
   file: string,
   flags: PluginFlags & { tools?: string },
   use: (policy: LoadedPolicy, runtime: Runtime | undefined) => Promise<void>,
-  opts: { runtime?: boolean } = {},
+  opts: { runtime?: boolean; size?: number; audit?: AuditSink } = {},
 ): Promise<void> {
   const options = pluginOptions(flags);
   let runtime: Runtime | undefined;
@@ -25,7 +26,12 @@ export async function withPolicy(
     const tools = await loadTools(flags.tools);
     // A runtime knows third-party plugins and the host's tools (and connects to MCP servers).
     if (options.plugins !== undefined || tools !== undefined || opts.runtime) {
-      runtime = createRuntime({ size: 1, ...options, ...(tools ? { tools } : {}) });
+      runtime = createRuntime({
+        size: opts.size ?? 1,
+        ...options,
+        ...(tools ? { tools } : {}),
+        ...(opts.audit ? { audit: opts.audit } : {}),
+      });
     }
     const loaded = runtime
       ? await runtime.loadPolicy(file)
