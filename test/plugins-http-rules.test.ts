@@ -322,6 +322,29 @@ describe('rules: parsing', () => {
   });
 });
 
+describe('rules: regressions found by test/fuzz/http-rules.test.ts', () => {
+  const problem = (text: string, kind: 'allow' | 'deny' = 'allow') => {
+    const parsed = parseRule(text, kind);
+    return parsed.ok ? 'ok' : parsed.problem;
+  };
+
+  it('an address that carries one no rule may open stays closed in that spelling', () => {
+    for (const text of [
+      'http://[::ffff:0.0.0.0]:8080/',
+      'http://[::ffff:224.0.0.1]/',
+      'http://[::ffff:255.255.255.255]/',
+      'http://[64:ff9b::0.0.0.1]/',
+      'http://[2002:e000:1::]/',
+    ]) {
+      expect(problem(text), text).toMatch(/never allowed/);
+    }
+    // Mapped loopback is still refused unless named, and may be named.
+    const mapped = parseIp('::ffff:127.0.0.1');
+    expect(mapped && classify(mapped)).toMatchObject({ name: 'IPv4-mapped', namedOk: true });
+    expect(problem('GET http://[::ffff:127.0.0.1]:8080/')).toBe('ok');
+  });
+});
+
 describe('rules: matching', () => {
   const allow = [
     rule('https://api.github.com/repos/acme/*/issues*'),
