@@ -322,6 +322,55 @@ describe('rules: parsing', () => {
   });
 });
 
+describe('rules: regressions found by test/fuzz/http-rules.test.ts', () => {
+  const problem = (text: string, kind: 'allow' | 'deny' = 'allow') => {
+    const parsed = parseRule(text, kind);
+    return parsed.ok ? 'ok' : parsed.problem;
+  };
+
+  it('refuses a query right after "*" or ":name", which URLPattern read as more path', () => {
+    // URLPattern reads "*?" as an optional wildcard: this deny rule denied nothing it names.
+    const p = new URLPattern('https://api.example.com/*?q=1');
+    expect([p.pathname, p.search]).toEqual(['/*?q=1', '*']);
+    expect(problem('https://api.example.com/*?q=1', 'deny')).toMatch(
+      /right after "\*" or ":name".*"optional"/,
+    );
+    expect(problem('https://api.example.com/**?q=1', 'deny')).toMatch(/"optional"/);
+    expect(problem('GET https://a.example/users/:id?admin=1')).toMatch(/"optional"/);
+    // An optional segment at the end or before a "/" says what it means; a fixed end is fine.
+    expect(problem('GET https://a.example/users/:id?')).toBe('ok');
+    expect(problem('GET https://a.example/users/:id?/posts')).toBe('ok');
+    expect(problem('GET https://a.example/search?q=*')).toBe('ok');
+    expect(problem('GET https://a.example/x/*/?q=1')).toBe('ok');
+  });
+
+  it('refuses a default port with a scheme pattern, which never matched URLs on that port', () => {
+    // A URL on its default port has no port; URLPattern keeps "443" when the scheme is a pattern.
+    expect(new URLPattern('*://a.example:443/x').test('https://a.example/x')).toBe(false);
+    expect(problem('*://a.example:443/*', 'deny')).toMatch(/names port 443 with scheme "\*"/);
+    expect(problem('http{s}?://a.example:80/*')).toMatch(/names port 80/);
+    expect(problem('https://a.example:443/*')).toBe('ok'); // a fixed scheme drops its default port
+    expect(problem('http://a.example:443/*')).toBe('ok'); // plain http on 443 is what it says
+    expect(problem('*://a.example:8080/*')).toBe('ok');
+  });
+
+  it('an address that carries one no rule may open stays closed in that spelling', () => {
+    for (const text of [
+      'http://[::ffff:0.0.0.0]:8080/',
+      'http://[::ffff:224.0.0.1]/',
+      'http://[::ffff:255.255.255.255]/',
+      'http://[64:ff9b::0.0.0.1]/',
+      'http://[2002:e000:1::]/',
+    ]) {
+      expect(problem(text), text).toMatch(/never allowed/);
+    }
+    // Mapped loopback is still refused unless named, and may be named.
+    const mapped = parseIp('::ffff:127.0.0.1');
+    expect(mapped && classify(mapped)).toMatchObject({ name: 'IPv4-mapped', namedOk: true });
+    expect(problem('GET http://[::ffff:127.0.0.1]:8080/')).toBe('ok');
+  });
+});
+
 describe('rules: matching', () => {
   const allow = [
     rule('https://api.github.com/repos/acme/*/issues*'),

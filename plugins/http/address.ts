@@ -116,6 +116,11 @@ export function classify(ip: Ip): SpecialRange | undefined {
     return hit && publicOf(hit);
   }
   const hit = V6_RANGES.find((r) => inRange(ip.bytes, r));
+  // A mapped address is refused whatever it maps to, but on the wire it is that IPv4 address: one
+  // that no rule may open (0.0.0.0, multicast, broadcast) stays closed in this spelling too.
+  if (hit?.cidr === '::ffff:0:0/96') {
+    return { ...publicOf(hit), namedOk: v4Inside(ip.bytes.subarray(12, 16))?.namedOk ?? true };
+  }
   if (hit) return publicOf(hit);
   // An embedded IPv4 address decides for NAT64 and 6to4: they reach that IPv4 host.
   if (inRange(ip.bytes, NAT64)) return embedded(ip.bytes.subarray(12, 16), NAT64);
@@ -123,9 +128,15 @@ export function classify(ip: Ip): SpecialRange | undefined {
   return inRange(ip.bytes, GLOBAL_UNICAST) ? undefined : NOT_GLOBAL;
 }
 
+function v4Inside(v4: Uint8Array): SpecialRange | undefined {
+  return classify({ family: 4, bytes: new Uint8Array(v4), text: [...v4].join('.') });
+}
+
 function embedded(v4: Uint8Array, via: Range): SpecialRange | undefined {
-  const inner = classify({ family: 4, bytes: new Uint8Array(v4), text: [...v4].join('.') });
-  return inner && { cidr: via.cidr, name: `${via.name} to a ${inner.name} IPv4 address`, namedOk: true };
+  const inner = v4Inside(v4);
+  return (
+    inner && { cidr: via.cidr, name: `${via.name} to a ${inner.name} IPv4 address`, namedOk: inner.namedOk }
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

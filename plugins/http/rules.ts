@@ -84,6 +84,10 @@ function buildPattern(text: string): { pattern: URLPattern; v6?: Ip } | { proble
   }
 }
 
+const DEFAULT_PORT_SCHEMES: Readonly<Record<string, string>> = { '443': 'https', '80': 'http' };
+/** A `?` modifier after a wildcard or a named group, with more than a `/` after it. */
+const OPTIONAL_THEN_MORE = /(?:^|[^\\])(?:\*|:[\p{ID_Start}$_][\p{ID_Continue}$]*)\?[^/]/u;
+
 /** Why a parsed pattern can never match a request URL, or undefined if it can. */
 function unmatchable(pattern: URLPattern, v6: Ip | undefined): string | undefined {
   if (pattern.hasRegExpGroups) {
@@ -106,6 +110,18 @@ function unmatchable(pattern: URLPattern, v6: Ip | undefined): string | undefine
   }
   if (pattern.port !== '' && isFixed(pattern.port) && !/^[0-9]{1,5}$/.test(pattern.port)) {
     return `has port ${JSON.stringify(pattern.port)}, which is not a port number`;
+  }
+  // A URL on its scheme's default port has no port, and URLPattern drops a default port from a
+  // rule only when the scheme is fixed: "*://host:443/" would match http on 443, never https.
+  const portOf = DEFAULT_PORT_SCHEMES[pattern.port];
+  if (portOf && !isFixed(pattern.protocol) && componentMatches('protocol', pattern.protocol, portOf)) {
+    return `names port ${pattern.port} with scheme ${JSON.stringify(pattern.protocol)}, but ${portOf} URLs on port ${pattern.port} carry no port, so it would not match them (write the scheme: "${portOf}://...")`;
+  }
+  // URLPattern reads "?" right after "*" or ":name" as "optional", not as the start of the query:
+  // in "/search/*?q=1" the "q=1" would be more path and any query would match (a deny rule so
+  // written would deny nothing it names).
+  if (OPTIONAL_THEN_MORE.test(pattern.pathname)) {
+    return 'has "?" right after "*" or ":name", which URLPattern reads as "optional": what follows would be matched against the path, not the query (to match a query, end the path with fixed text: ".../search?q=*")';
   }
   const host = pattern.hostname;
   if (host === '') return 'has no host';
