@@ -385,6 +385,23 @@ describe('rules: matching', () => {
     return m.allow ? `allow: ${m.rules[0]?.text}` : `${m.rule} | ${m.reason}`;
   };
 
+  it('a deny rule holds against other spellings a server reads the same: %-encoded letters, case', () => {
+    for (const u of [
+      'https://api.github.com/repos/acme/%73ecret/issues',
+      'https://api.github.com/repos/acme/%73%65%63%72%65%74/issues',
+      'https://api.github.com/repos/ACME/Secret/issues',
+      'https://api.github.com/REPOS/acme/SECRET/issues',
+    ]) {
+      expect(decide('GET', u)).toMatch(/^deny: https:\/\/api.github.com\/repos\/acme\/secret\/\* \| GET /);
+    }
+    // What is matched is what is sent: the decoded form.
+    expect(url('https://a.example/%73ecret?q=%6Fpen&x=%2F').href).toBe(
+      'https://a.example/secret?q=open&x=%2F',
+    );
+    // Allow rules match exactly (case matters to most paths).
+    expect(decide('GET', 'https://api.github.com/REPOS/acme/web/issues')).toMatch(/matches no allow rule/);
+  });
+
   it('allows what a rule allows, with queries when the rule says nothing of them', () => {
     expect(decide('GET', 'https://api.github.com/repos/acme/web/issues')).toBe(
       'allow: https://api.github.com/repos/acme/*/issues*',

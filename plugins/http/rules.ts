@@ -62,7 +62,10 @@ function componentMatches(
 // bracketed literal is canonicalised and its colons escaped before the pattern is built.
 const IPV6_HOST = /^([^/]*:\/\/)\[([0-9A-Fa-f:.]+)\](.*)$/;
 
-function buildPattern(text: string): { pattern: URLPattern; v6?: Ip } | { problem: string } {
+function buildPattern(
+  text: string,
+  ignoreCase: boolean,
+): { pattern: URLPattern; v6?: Ip } | { problem: string } {
   // Policy authors write `/**` as in globs ("everything below"); in URLPattern the second `*` is
   // a "zero or more" modifier, so `/allowed/**` would also match `/allowed` itself. Read a run of
   // stars as one wildcard: `/allowed/**` then means what it says.
@@ -75,7 +78,7 @@ function buildPattern(text: string): { pattern: URLPattern; v6?: Ip } | { proble
     source = `${m[1]}[${v6.text.replaceAll(':', '\\:')}]${m[3]}`;
   }
   try {
-    const pattern = new URLPattern(source);
+    const pattern = new URLPattern(source, { ignoreCase });
     return v6 ? { pattern, v6 } : { pattern };
   } catch {
     return {
@@ -166,7 +169,9 @@ export function parseRule(text: string, kind: RuleKind): Parsed {
       };
     methods = [upper];
   }
-  const built = buildPattern(patternText);
+  // Deny rules ignore case: a server that reads /repos/ACME as /repos/acme (most do for names)
+  // must not let a request past the rule that names it. Allow rules match exactly.
+  const built = buildPattern(patternText, kind === 'deny');
   if ('problem' in built) return { ok: false, problem: `${JSON.stringify(patternText)} ${built.problem}` };
   const { pattern, v6 } = built;
   const problem = unmatchable(pattern, v6);

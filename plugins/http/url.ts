@@ -34,6 +34,14 @@ function ambiguousPath(pathname: string): boolean {
 }
 
 /** Parse a URL the script wrote (or a redirect's Location, resolved against `base`). */
+/** Percent-encoded unreserved characters (letters, digits, "-", "_", "~"), decoded. */
+function decodeUnreserved(text: string): string {
+  return text.replace(/%([0-9A-Fa-f]{2})/g, (encoded, hex: string) => {
+    const c = String.fromCharCode(Number.parseInt(hex, 16));
+    return /^[A-Za-z0-9_~-]$/.test(c) ? c : encoded;
+  });
+}
+
 export function parseUrl(input: string, base?: URL): UrlCheck {
   if (input.length > MAX_URL_LENGTH) {
     return { ok: false, reason: `the URL is longer than ${MAX_URL_LENGTH} characters`, invalid: true };
@@ -70,6 +78,11 @@ export function parseUrl(input: string, base?: URL): UrlCheck {
     };
   }
   url.hash = ''; // never sent; rules never see it
+  // RFC 3986 equivalence: "%73ecret" is "secret" to a server, so it is to the rules too, and the
+  // request goes out with the decoded form, so what was matched is what is sent. Dots stay
+  // encoded (the path check above already refuses encoded dot segments).
+  url.pathname = decodeUnreserved(url.pathname);
+  if (url.search !== '') url.search = decodeUnreserved(url.search);
   return { ok: true, url };
 }
 
