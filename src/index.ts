@@ -38,6 +38,7 @@ export type {
 export { ERROR_CODES, EXIT_CODES, PLUGIN_LOG_MAX_CHARS, PLUGIN_LOG_MAX_LINES } from './protocol.ts';
 export type { ApprovalRequest, Approver } from './supervisor/host-calls.ts';
 export { checkPlugin, type PluginCheck, PluginInstallError } from './supervisor/plugins.ts';
+export type { PoolStats } from './supervisor/pool.ts';
 export { SandboxStartError } from './supervisor/pool.ts';
 export type { RunOptions, RunResult, Runtime, RuntimeOptions } from './supervisor/runtime.ts';
 export { createRuntime } from './supervisor/runtime.ts';

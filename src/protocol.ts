@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'E_CALL_LIMIT',
   'E_OUTPUT_LIMIT',
   'E_INPUT_LIMIT',
+  'E_BUSY',
   'E_ABORTED',
   'E_USAGE',
   'E_INTERNAL',
@@ -30,6 +31,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = Object.freeze({
   E_CALL_LIMIT: 3,
   E_OUTPUT_LIMIT: 3,
   E_INPUT_LIMIT: 3,
+  E_BUSY: 3,
   E_ABORTED: 4,
   E_USAGE: 2,
 });

@@ -30,6 +30,27 @@ export interface PoolOptions {
   size?: number;
   /** Retire a sandbox after this many runs (default 1000). */
   maxRunsPerSandbox?: number;
+  /**
+   * Most runs waiting for a sandbox when all are busy (default 1000); a run beyond it ends at
+   * once with E_BUSY, so a flood of runs cannot grow the host's memory without bound.
+   */
+  maxQueue?: number;
+  /** Stop a sandbox that has been idle this long, in ms (default 300000; 0: never). */
+  idleTimeoutMs?: number;
+}
+
+/** All sandboxes are busy and the queue is full. */
+export class PoolBusyError extends Error {
+  override name = 'PoolBusyError';
+}
+
+/** What a pool holds right now. */
+export interface PoolStats {
+  /** Sandboxes alive or starting. */
+  live: number;
+  idle: number;
+  /** Runs waiting for a sandbox. */
+  waiting: number;
 }
 
 /** How every sandbox of a pool is set up: its plugins, and how long it may take to start. */
@@ -95,6 +116,8 @@ export class Sandbox {
   plugins: PluginDescriptor[] = [];
   runs = 0;
   exited = false;
+  /** Set while it waits in the pool: stops it once it has been idle too long. */
+  idleTimer: NodeJS.Timeout | undefined;
   /** Counted out of the pool already (dropping twice must not free two slots). */
   retired = false;
   private readonly child: ChildProcess;
@@ -307,6 +330,8 @@ interface Waiter {
 export class Pool {
   readonly size: number;
   readonly maxRunsPerSandbox: number;
+  readonly maxQueue: number;
+  readonly idleTimeoutMs: number;
   private readonly idle: Sandbox[] = [];
   private readonly waiters: Waiter[] = [];
   private live = 0;
@@ -319,6 +344,12 @@ export class Pool {
     this.setup = setup;
     this.size = Math.max(1, options.size ?? os.availableParallelism());
     this.maxRunsPerSandbox = Math.max(1, options.maxRunsPerSandbox ?? 1000);
+    this.maxQueue = Math.max(0, options.maxQueue ?? 1000);
+    this.idleTimeoutMs = Math.max(0, options.idleTimeoutMs ?? 300_000);
+  }
+
+  stats(): PoolStats {
+    return { live: this.live, idle: this.idle.length, waiting: this.waiters.length };
   }
 
   /** Start workers ahead of demand so the first runs pay no start-up. */
@@ -332,7 +363,7 @@ export class Pool {
   async acquire(memoryMb: number): Promise<Sandbox> {
     if (this.closed) throw new Error('the runtime is closed');
     const i = this.idle.findIndex((w) => w.memoryMb === memoryMb);
-    if (i >= 0) return this.idle.splice(i, 1)[0] as Sandbox;
+    if (i >= 0) return this.unpark(this.idle.splice(i, 1)[0] as Sandbox);
     const early = takePrestarted(memoryMb, setupKey(this.setup));
     if (early && this.live < this.size) {
       this.live++;
@@ -357,6 +388,11 @@ export class Pool {
         throw error;
       }
       return worker;
+    }
+    if (this.waiters.length >= this.maxQueue) {
+      throw new PoolBusyError(
+        `all ${this.size} sandboxes are busy and ${this.waiters.length} runs are waiting (maxQueue)`,
+      );
     }
     return new Promise((resolve, reject) => this.waiters.push({ memoryMb, resolve, reject }));
   }
@@ -416,12 +452,26 @@ export class Pool {
       return;
     }
     this.idle.push(worker);
+    if (this.idleTimeoutMs > 0) {
+      worker.idleTimer = setTimeout(() => {
+        if (this.idle.includes(worker)) void this.drop(worker, true);
+      }, this.idleTimeoutMs);
+      worker.idleTimer.unref();
+    }
     this.serveOtherWaiters();
+  }
+
+  /** A sandbox leaves the idle list to serve a run. */
+  private unpark(worker: Sandbox): Sandbox {
+    clearTimeout(worker.idleTimer);
+    worker.idleTimer = undefined;
+    return worker;
   }
 
   private drop(worker: Sandbox, terminate = false): Promise<void> {
     const i = this.idle.indexOf(worker);
     if (i >= 0) this.idle.splice(i, 1);
+    this.unpark(worker);
     if (!worker.retired) {
       worker.retired = true;
       this.live--;

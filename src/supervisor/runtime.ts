@@ -26,7 +26,15 @@ import { describeHostMethods } from './describe-host.ts';
 import { type Approver, HostCalls } from './host-calls.ts';
 import { McpClients } from './mcp.ts';
 import { InstalledPlugins } from './plugins.ts';
-import { Pool, type PoolOptions, type Sandbox, type SandboxEvent, SandboxStartError } from './pool.ts';
+import {
+  Pool,
+  PoolBusyError,
+  type PoolOptions,
+  type PoolStats,
+  type Sandbox,
+  type SandboxEvent,
+  SandboxStartError,
+} from './pool.ts';
 import {
   DEFAULT_MAX_SCRIPT_BYTES,
   languageOf,
@@ -114,6 +122,8 @@ export interface Runtime {
   /** Start sandbox workers ahead of demand (for the default memory limit unless given). */
   prewarm(memoryMb?: number): Promise<void>;
   close(): Promise<void>;
+  /** The sandbox pool right now: sandboxes alive (or starting), idle, and runs waiting for one. */
+  stats(): PoolStats;
   /** The built-in plugins, then stand-ins for the third-party ones (their code runs only in sandboxes). */
   readonly plugins: readonly AnyPlugin[];
   /** Load and validate a policy file against this runtime's plugins; throws PolicyError. */
@@ -313,7 +323,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       const failure: RunError =
         error instanceof SandboxStartError
           ? startFailure(error)
-          : { code: 'E_INTERNAL', message: (error as Error).message };
+          : error instanceof PoolBusyError
+            ? { code: 'E_BUSY', message: error.message }
+            : { code: 'E_INTERNAL', message: (error as Error).message };
       ended(failure, 0);
       return { ...early(failure), audit };
     }
@@ -500,6 +512,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         describeOptions,
       );
     },
+    stats: () => pool.stats(),
     async prewarm(memoryMb = 64) {
       await pool.prewarm(memoryMb);
     },

@@ -1,0 +1,79 @@
+// The warm pool's bounds: a full queue answers E_BUSY at once instead of growing without limit,
+// idle sandboxes are stopped after idleTimeoutMs, and a killed sandbox is replaced while other
+// runs go on.
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createRuntime, type Runtime } from '../src/index.ts';
+import { policyText } from './helpers/runtime.ts';
+
+let gate: { open: () => void; opened: Promise<void> };
+const newGate = () => {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  gate = { open, opened };
+};
+const tools = {
+  wait: {
+    description: 'Waits until the test opens the gate.',
+    args: z.object({}),
+    handler: async () => {
+      await gate.opened;
+      return 'opened';
+    },
+  },
+};
+const policy = policyText({ capabilities: { t: '{ plugin: tools, allow: [wait] }' } });
+let rt: Runtime | undefined;
+afterEach(async () => {
+  await rt?.close();
+  rt = undefined;
+});
+
+describe('the pool', () => {
+  it('answers E_BUSY at once when every sandbox is busy and the queue is full', async () => {
+    newGate();
+    rt = createRuntime({ size: 1, maxQueue: 1, tools });
+    await rt.prewarm();
+    const first = rt.run({ policy, script: 'return await t.wait()' });
+    // Let the first run take the sandbox before the others ask.
+    while ((rt.stats().idle ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = rt.run({ policy, script: 'return 2' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(rt.stats().waiting).toBe(1);
+    const third = await rt.run({ policy, script: 'return 3' });
+    expect(third.error?.code).toBe('E_BUSY');
+    expect(third.error?.message).toContain('maxQueue');
+    expect(third.audit.map((r) => r.event)).toEqual(['run.start', 'run.end']);
+    gate.open();
+    expect((await first).result).toBe('opened');
+    expect((await second).result).toBe(2);
+  });
+
+  it('stops sandboxes idle longer than idleTimeoutMs, and starts one again when needed', async () => {
+    rt = createRuntime({ size: 2, idleTimeoutMs: 150 });
+    expect((await rt.run({ policy: policyText(), script: 'return 1' })).result).toBe(1);
+    expect(rt.stats()).toMatchObject({ live: 1, idle: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(rt.stats()).toMatchObject({ live: 0, idle: 0 });
+    expect((await rt.run({ policy: policyText(), script: 'return 2' })).result).toBe(2);
+  });
+
+  it('replaces a sandbox killed by a runaway run while another run goes on', async () => {
+    newGate();
+    rt = createRuntime({ size: 2, tools });
+    await rt.prewarm();
+    const held = rt.run({ policy, script: 'return await t.wait()' });
+    const runaway = await rt.run({
+      policy: policyText({ limits: { timeoutMs: 200 } }),
+      script: 'while (true) {}',
+    });
+    expect(runaway.error?.code).toBe('E_TIMEOUT');
+    const after = await rt.run({ policy: policyText(), script: 'return "next"' });
+    expect(after.result).toBe('next');
+    gate.open();
+    expect((await held).result).toBe('opened');
+    expect(rt.stats().live).toBeLessThanOrEqual(2);
+  });
+});
