@@ -357,6 +357,8 @@ export type SandboxMessage =
   | { type: 'inspected'; id: string; report: PluginReport }
   | { type: 'audit'; runId: string; record: IntentRecord | CallRecord }
   | { type: 'log'; runId: string; line: string }
+  /** The run's scratch directory is about to be made: the supervisor removes it when the run ends. */
+  | { type: 'scratch'; runId: string }
   /** A question whose answer the run waits for (see Question). */
   | { type: 'ask'; runId: string; id: number; question: Question }
   /** A plugin's `ctx.log` line: bounded and redacted in the sandbox, again by the supervisor. */

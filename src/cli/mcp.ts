@@ -4,8 +4,7 @@
 // and its input, never the policy, the tools or the limits. The tool's description carries the
 // `describe` text: the declarations of everything the script may use.
 import os from 'node:os';
-import { McpServer } from '@modelcontextprotocol/server';
-import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import type { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { type AuditSink, jsonlSink } from '../audit/sinks.ts';
@@ -91,6 +90,8 @@ export async function serveMcp(
   transport: StdioServerTransport,
 ): Promise<void> {
   const { typescript } = await runtime.describePolicy(policy);
+  // Loaded here, not at the top: every other command would pay for it at start-up.
+  const { McpServer } = await import('@modelcontextprotocol/server');
   const server = new McpServer({ name: 'sesame', version: '0.1.0' });
   server.registerTool(
     'run_script',
@@ -145,6 +146,7 @@ export function mcpCommand(): Command {
         flags.policy,
         flags,
         async (policy, runtime) => {
+          const { StdioServerTransport } = await import('@modelcontextprotocol/server/stdio');
           const transport = new StdioServerTransport();
           // The first script should not wait for a sandbox to start.
           void (runtime as Runtime).prewarm(policy.limits.memoryMb).catch(() => {});

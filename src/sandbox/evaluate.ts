@@ -115,7 +115,11 @@ export async function runScript(
         return Promise.reject(new PluginError('E_SCRATCH', 'this run has no scratch directory'));
       }
       // Not recursive: the name is random, so a directory already there is not ours.
-      scratchRoot ??= fs.mkdir(root, { mode: 0o700 }).then(() => root);
+      if (scratchRoot === undefined) {
+        // Said before it exists, so the supervisor removes it even if the sandbox dies next.
+        post({ type: 'scratch', runId });
+        scratchRoot = fs.mkdir(root, { mode: 0o700 }).then(() => root);
+      }
       const own = path.join(root, capability);
       dir = scratchRoot.then(() => fs.mkdir(own, { mode: 0o700 })).then(() => own);
       dir.catch(() => {});

@@ -68,8 +68,10 @@ export class HostCalls {
   readonly #setup: HostCallsSetup;
   /** Calls acting now, by seq: ended early if the run ends first. */
   readonly #acting = new Map<number, { controller: AbortController; end: (failure: Failure) => void }>();
-  /** Aborted when the run ends: pending approvals stop waiting. */
-  readonly #ended = new AbortController();
+  /** Aborted when the run ends: pending approvals stop waiting. Made only when one is asked for
+   * (an AbortController's abort() makes a DOMException, which costs more than a whole run here). */
+  #endedController: AbortController | undefined;
+  #over = false;
 
   constructor(setup: HostCallsSetup) {
     this.#setup = setup;
@@ -91,8 +93,9 @@ export class HostCalls {
 
   /** The run is over: stop pending approvals, abort calls still acting and record how they ended. */
   end(): void {
-    if (this.#ended.signal.aborted) return;
-    this.#ended.abort();
+    if (this.#over) return;
+    this.#over = true;
+    this.#endedController?.abort();
     for (const [, call] of this.#acting) {
       call.end({ code: 'E_REVOKED', message: 'the run ended before the call finished' });
       call.controller.abort();
@@ -113,10 +116,12 @@ export class HostCalls {
     if (approve === undefined) {
       return { approved: false, outcome: 'unavailable', reason: 'the host has no approver' };
     }
-    if (this.#ended.signal.aborted) return { approved: false, outcome: 'denied', reason: 'the run is over' };
+    if (this.#over) return { approved: false, outcome: 'denied', reason: 'the run is over' };
+    this.#endedController ??= new AbortController();
+    const endedSignal = this.#endedController.signal;
     const controller = new AbortController();
     const stop = () => controller.abort();
-    this.#ended.signal.addEventListener('abort', stop, { once: true });
+    endedSignal.addEventListener('abort', stop, { once: true });
     let timer: NodeJS.Timeout | undefined;
     deadline.pause();
     try {
@@ -147,7 +152,7 @@ export class HostCalls {
     } finally {
       clearTimeout(timer);
       controller.abort();
-      this.#ended.signal.removeEventListener('abort', stop);
+      endedSignal.removeEventListener('abort', stop);
       deadline.resume();
     }
   }
@@ -201,8 +206,7 @@ export class HostCalls {
         { decision: 'deny', rule },
       );
     }
-    if (this.#ended.signal.aborted)
-      return { ok: false, error: { code: 'E_REVOKED', message: `${label}: the run is over` } };
+    if (this.#over) return { ok: false, error: { code: 'E_REVOKED', message: `${label}: the run is over` } };
 
     // 1. The argument, checked by the tool's own contract.
     const raw = Array.isArray(question.args) ? question.args[0] : undefined;
@@ -248,8 +252,7 @@ export class HostCalls {
       }
     }
     const approved = approval === undefined ? {} : { approval };
-    if (this.#ended.signal.aborted)
-      return { ok: false, error: { code: 'E_REVOKED', message: `${label}: the run is over` } };
+    if (this.#over) return { ok: false, error: { code: 'E_REVOKED', message: `${label}: the run is over` } };
 
     // 3. Intent before the act.
     emit({

@@ -3,8 +3,9 @@
 // per runtime and server, and makes each allowed call for the script. A stdio server gets the environment
 // the policy gives it on top of the SDK's default set (HOME, LOGNAME, PATH, SHELL, TERM, USER), no more.
 
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+// The SDK is loaded on first use: most runtimes never connect to an MCP server, and loading it
+// would slow every cold start.
+import type { Client } from '@modelcontextprotocol/client';
 import type { McpServerConfig } from '../policy/providers.ts';
 import { ToolError } from './tools.ts';
 
@@ -125,6 +126,10 @@ export class McpClients {
   }
 
   async #open(server: McpServerConfig, onGone: () => void): Promise<Connection> {
+    const [{ Client, StreamableHTTPClientTransport }, { StdioClientTransport }] = await Promise.all([
+      import('@modelcontextprotocol/client'),
+      import('@modelcontextprotocol/client/stdio'),
+    ]);
     const client = new Client({ name: 'sesame', version: '0.1.0' });
     let stderr = '';
     const transport =

@@ -333,6 +333,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     return new Promise<RunResult>((resolve) => {
       let calls = 0;
       let settled = false;
+      // Only a run whose plugins asked for scratch space has a directory to remove.
+      let scratchMade = false;
       const finish = (outcome: { ok: boolean; result?: unknown; error?: RunError }, kill: boolean) => {
         if (settled) return;
         settled = true;
@@ -341,7 +343,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         hostCalls.end();
         opts.signal?.removeEventListener('abort', onAbort);
         const done = async () => {
-          await fs.rm(scratchDir, { recursive: true, force: true, maxRetries: 2 }).catch(() => {});
+          if (scratchMade)
+            await fs.rm(scratchDir, { recursive: true, force: true, maxRetries: 2 }).catch(() => {});
           let error = outcome.error;
           if (error?.code === 'E_SYNTAX') error = locateSyntaxError(prepared.source, error);
           ended(error, calls);
@@ -410,6 +413,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
             break;
           case 'log':
             logs.push(message.line);
+            break;
+          case 'scratch':
+            scratchMade = true;
             break;
           case 'plugin-log':
             pluginLog(String(message.capability), String(message.plugin), String(message.message));
