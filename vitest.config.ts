@@ -3,9 +3,15 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
-    // Example plugins import the SDK by its package name, as third-party plugins do; in this
-    // repository that name means the SDK's source.
-    alias: { 'sesame/plugin': fileURLToPath(new URL('./src/plugin/index.ts', import.meta.url)) },
+    // Examples import sesame by its package name, as users' code does (`sesame`, and
+    // `sesame/plugin` in plugins); in this repository's tests those names mean the sources.
+    alias: [
+      {
+        find: /^sesame\/plugin$/,
+        replacement: fileURLToPath(new URL('./src/plugin/index.ts', import.meta.url)),
+      },
+      { find: /^sesame$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/test/**/*.test.ts'],
