@@ -83,14 +83,14 @@ describe('the run_script tool', () => {
       properties: { script: { type: 'string' } },
       required: ['script'],
     });
-    const text = await toolDescription(host.runtime, host.policy, host.tracker.tools);
+    const text = await toolDescription(host.runtime, host.policy);
     expect(text).toBe(host.description);
     expect(text).toContain('body of an async function');
-    expect(text).toContain('Task: agent-loop');
-    expect(text).toContain('fs.readFile()');
-    expect(text).toContain('await tracker.listIssues(args)');
-    expect(text).toMatch(/tracker\.addComment\(args\):.*waits for the host to approve/);
-    expect(text).toContain('use the network: no fetch');
+    expect(text).toContain('Tool script API for the task "agent-loop"');
+    expect(text).toContain('declare const fs: {');
+    expect(text).toContain('declare const tracker: {');
+    expect(text).toMatch(/listIssues\(args/);
+    expect(text).toContain('calls to addComment wait for a person to approve them');
     expect(text).not.toContain('Policy: ');
   });
 });

@@ -3,51 +3,29 @@
 // decides on each comment, and the description the model reads.
 import path from 'node:path';
 import { createRuntime } from 'sesame';
-import { z } from 'zod';
 import { SCRIPT_FORMAT } from './loop.js';
 import { createTracker } from './tracker.js';
 
 export const POLICY_PATH = path.join(import.meta.dirname, 'policy.yaml');
 
 /**
- * What the model is told about `run_script`: the script format, then what the policy lets a
- * script use. This is the one place that text is made; it will become
- * `runtime.describe(policy)` (TypeScript declarations of the granted globals) once that exists.
- * Until then it is `policy explain` in words plus, since explain names host tools without their
- * arguments, each granted host tool's description and JSON Schema (from the `hostTools` given).
+ * What the model is told about `run_script`: how to use the tool, then `sesame describe`'s
+ * TypeScript declarations of everything a script under the policy may use (the granted globals,
+ * each host tool's argument and result types from its zod schemas, what the policy allows, which
+ * calls need approval, the limits). This is the one place that text is made.
  *
  * @param {import('sesame').Runtime} runtime
  * @param {import('sesame').LoadedPolicy} policy
- * @param {import('sesame').HostTools} [hostTools] the tools given to createRuntime
  * @returns {Promise<string>}
  */
-export async function toolDescription(runtime, policy, hostTools = {}) {
-  const explained = (await runtime.explainPolicy(policy))
-    .split('\n')
-    // Which file the policy came from, and its hash, are for reviewers, not for the model.
-    .filter((line) => !line.startsWith('Policy: '))
-    .join('\n');
-  const signatures = [];
-  for (const [capability, grant] of Object.entries(policy.capabilities)) {
-    if (grant.plugin !== 'tools') continue;
-    const approve = grant.options?.approve;
-    for (const name of /** @type {string[]} */ (grant.config.allow)) {
-      const tool = hostTools[name];
-      if (tool === undefined) continue;
-      const { $schema: _, ...args } = z.toJSONSchema(tool.args, { io: 'input' });
-      const approval = approve === true || (Array.isArray(approve) && approve.includes(name));
-      signatures.push(
-        `- await ${capability}.${name}(args): ${tool.description}${approval ? ' Each call waits for the host to approve it; a refusal fails with E_DENIED.' : ''}`,
-        `  args (JSON Schema): ${JSON.stringify(args)}`,
-      );
-    }
-  }
+export async function toolDescription(runtime, policy) {
+  const { typescript } = await runtime.describePolicy(policy);
   return [
     SCRIPT_FORMAT,
     '',
-    'What a script may use under this policy:',
-    explained,
-    ...(signatures.length > 0 ? ['', 'Host tools (call them with one object argument):', ...signatures] : []),
+    'What a script may use under this policy (TypeScript declarations):',
+    '',
+    typescript,
   ].join('\n');
 }
 
@@ -100,7 +78,7 @@ export async function createAgentHost(options = {}) {
   });
   try {
     const policy = await runtime.loadPolicy(options.policyPath ?? POLICY_PATH);
-    const description = await toolDescription(runtime, policy, tracker.tools);
+    const description = await toolDescription(runtime, policy);
     return { runtime, policy, tracker, description };
   } catch (error) {
     await runtime.close();

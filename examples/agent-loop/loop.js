@@ -53,7 +53,7 @@ export function runScriptTool(description) {
 }
 
 /** What every script may rely on, whatever the policy: the contract of a tool script. */
-export const SCRIPT_FORMAT = `Run a JavaScript script in a sandbox and get back what it returns. Use it to do the whole task in one go: call as many of the functions below as you need, loop, filter and compute in the script, and return only what you need to answer.
+export const SCRIPT_FORMAT = `Run a TypeScript (or JavaScript) script in a sandbox and get back what it returns. Use it to do the whole task in one go: call as many of the functions below as you need, loop, filter and compute in the script, and return only what you need to answer.
 The script is the body of an async function: use await, and \`return\` plain JSON data (objects, arrays, strings, numbers, booleans, null). \`input\` is a global holding the optional input. console.log() output comes back as logs. Only the globals listed below exist (no require, import, process or network); a call the policy does not allow fails with code E_DENIED.
 The result is { ok: true, result, logs } or { ok: false, error: { code, message }, logs }; on an error, fix the script and run it again.`;
 
@@ -153,7 +153,7 @@ async function runScriptCall(runtime, policy, call, step, signal) {
   const run = await runtime.run({
     policy,
     script,
-    scriptName: `step-${step}.js`,
+    scriptName: `step-${step}.ts`, // TypeScript: the model reads declarations and may write types
     input: input ?? null,
     ...(signal === undefined ? {} : { signal }),
   });
