@@ -77,6 +77,14 @@ function buildPattern(
     if (v6 === undefined || v6.family !== 6) return { problem: `[${m[2]}] is not an IPv6 address` };
     source = `${m[1]}[${v6.text.replaceAll(':', '\\:')}]${m[3]}`;
   }
+  // Node has URLPattern from 23.8. The polyfills disagree with it on edge cases (an empty path
+  // segment under `*`), which would make a deny rule miss: refuse rather than guess.
+  if (typeof URLPattern !== 'function') {
+    return {
+      problem:
+        'cannot be checked: this Node.js has no URLPattern (the http plugin needs Node.js 23.8 or later)',
+    };
+  }
   try {
     const pattern = new URLPattern(source, { ignoreCase });
     return v6 ? { pattern, v6 } : { pattern };

@@ -1,7 +1,7 @@
 // The host side of sesame: createRuntime() and the lifecycle of one run. The supervisor owns the
 // clock and the audit trail; the sandbox worker only proposes. A run never rejects for anything
 // the script does: every failure comes back as `error: { code, message }`.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -167,6 +167,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const maxScriptBytes = options.maxScriptBytes ?? DEFAULT_MAX_SCRIPT_BYTES;
   const maxInputBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
   const policyCache = new Map<string, LoadedPolicy>();
+  // Read once: os.tmpdir() asks the OS on every call.
+  const tmpdir = os.tmpdir();
   let closed = false;
 
   async function resolvePolicy(opts: RunOptions): Promise<LoadedPolicy> {
@@ -302,7 +304,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     });
     // The run's scratch directory: named here, made by the sandbox only if a plugin asks for it
     // (ctx.scratch), removed here when the run ends, however it ends (a killed sandbox cannot).
-    const scratchDir = path.join(os.tmpdir(), `sesame-scratch-${randomBytes(16).toString('hex')}`);
+    // The run id is a random UUID: a name nobody can guess ahead of the run.
+    const scratchDir = path.join(tmpdir, `sesame-scratch-${runId}`);
     const request: RunRequest = {
       type: 'run',
       runId,
