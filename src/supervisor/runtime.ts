@@ -304,8 +304,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     });
     // The run's scratch directory: named here, made by the sandbox only if a plugin asks for it
     // (ctx.scratch), removed here when the run ends, however it ends (a killed sandbox cannot).
-    // The run id is a random UUID: a name nobody can guess ahead of the run.
-    const scratchDir = path.join(tmpdir, `sesame-scratch-${runId}`);
+    // A name nobody can guess (not the run id, which audit records show before the run starts).
+    const scratchDir = path.join(tmpdir, `sesame-scratch-${randomUUID()}`);
     const request: RunRequest = {
       type: 'run',
       runId,
