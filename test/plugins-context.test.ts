@@ -63,7 +63,9 @@ describe('ctx.scratch()', () => {
     const root = path.dirname(notes);
     expect(path.dirname(dirs.other as string)).toBe(root);
     expect(path.dirname(root)).toBe(os.tmpdir());
-    expect(path.basename(root)).toMatch(/^sesame-scratch-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(path.basename(root)).toMatch(
+      /^sesame-scratch-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
     expect(res.pluginLogs.find((e) => e.capability === 'notes')?.message).toMatch(/ mode 700 root 700$/);
     expect(fs.existsSync(root)).toBe(false);
     expect(scriptSide(res)).not.toContain(root);

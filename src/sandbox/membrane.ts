@@ -200,8 +200,20 @@ function copyArgs(rawArgs: unknown[], allowBytes: boolean): unknown[] {
   }).value as unknown[];
 }
 
-const refused = (error: unknown) =>
-  error instanceof CopyError || error instanceof CopyLimitError ? error.message : 'invalid arguments';
+/** Record a call refused for its arguments (the schema's decision) and make the guest's error. */
+function refuseArguments(state: RunState, base: CallRecord, label: string, error: unknown): Error {
+  const why =
+    error instanceof CopyError || error instanceof CopyLimitError ? error.message : 'invalid arguments';
+  const message = `${label}: ${why}`;
+  state.audit({
+    ...base,
+    decision: 'deny',
+    rule: 'schema',
+    outcome: 'error',
+    error: { code: 'E_INVALID_ARGUMENT', message },
+  });
+  return guestError(state, 'E_INVALID_ARGUMENT', message, TypeError);
+}
 
 /** Run `act` counted as in flight: the run reports done only once no call is. */
 async function inFlight<T>(state: RunState, act: () => Promise<T>): Promise<T> {
@@ -256,14 +268,12 @@ export function wrapCapability(
         // What the audit records of the arguments: the plugin may redact (query values, bodies).
         if (spec.audit?.args) shown = auditView(copyAuditView(spec.audit.args(args, config)));
       } catch (error) {
-        const message = `${label}: ${refused(error)}`;
-        record(seq, shown, started, {
-          decision: 'deny',
-          rule: 'schema',
-          outcome: 'error',
-          error: { code: 'E_INVALID_ARGUMENT', message },
-        });
-        throw guestError(state, 'E_INVALID_ARGUMENT', message, TypeError);
+        throw refuseArguments(
+          state,
+          callRecord(state, name, plugin.name, method, seq, shown, started, {}),
+          label,
+          error,
+        );
       }
 
       return inFlight(state, async () => {
@@ -429,16 +439,12 @@ export function wrapRemote(
         if (rawArgs.length > 1) throw new CopyError(`expected one argument, got ${rawArgs.length}`);
         args = copyArgs(rawArgs, false);
       } catch (error) {
-        const message = `${label}: ${refused(error)}`;
-        state.audit(
-          callRecord(state, name, pluginName, method, seq, null, started, {
-            decision: 'deny',
-            rule: 'schema',
-            outcome: 'error',
-            error: { code: 'E_INVALID_ARGUMENT', message },
-          }),
+        throw refuseArguments(
+          state,
+          callRecord(state, name, pluginName, method, seq, null, started, {}),
+          label,
+          error,
         );
-        throw guestError(state, 'E_INVALID_ARGUMENT', message, TypeError);
       }
       return inFlight(state, async () => {
         await gate.pace();
