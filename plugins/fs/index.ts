@@ -5,19 +5,26 @@
 // root cannot carry a write out of it. Errors name only the path the script used.
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import { type Dirent, statSync } from 'node:fs';
+// Synchronous file system calls on purpose (see ./paths.ts): the sandbox's main thread belongs to
+// the one run, and a promise-based call costs a thread-pool round trip each.
 import {
+  closeSync,
   constants,
-  type FileHandle,
-  lstat,
-  mkdir,
-  open,
-  opendir,
-  readdir,
-  rename,
-  rm,
-  unlink,
-} from 'node:fs/promises';
+  type Dirent,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  opendirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import {
   allow,
@@ -190,7 +197,7 @@ function hostError(e: unknown, syscall: string, shown: string): PluginError {
   return fsError(code in ERRNO_TEXT ? code : 'UNKNOWN', syscall, shown);
 }
 
-async function guarded<T>(syscall: string, shown: string, act: () => Promise<T>): Promise<T> {
+async function guarded<T>(syscall: string, shown: string, act: () => T | Promise<T>): Promise<T> {
   try {
     return await act();
   } catch (e) {
@@ -327,7 +334,7 @@ async function refuseTree(rules: Rules, d: Decision<FsGrant>): Promise<Decision<
     const [at, r, rr] = dir;
     let entries: Dirent[];
     try {
-      entries = await readdir(at, { withFileTypes: true });
+      entries = readdirSync(at, { withFileTypes: true });
     } catch (e) {
       throw hostError(e, 'rm', d.grant.shown);
     }
@@ -358,10 +365,10 @@ const READ_CHUNK = 64 * 1024;
 
 /** Read a regular file, at most `max` bytes. O_NONBLOCK keeps a FIFO from hanging the open. */
 async function readBounded(real: string, max: number, shown: string): Promise<Uint8Array<ArrayBuffer>> {
-  let handle: FileHandle | undefined;
+  let fd: number | undefined;
   try {
-    handle = await open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-    const st = await handle.stat();
+    fd = openSync(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    const st = fstatSync(fd);
     if (st.isDirectory()) throw fsError('EISDIR', 'read', shown);
     if (!st.isFile()) throw fsError('EINVAL', 'read', shown, 'not a regular file');
     if (st.size > max) throw fsError('EFBIG', 'open', shown, `${st.size} bytes, over maxFileBytes ${max}`);
@@ -370,7 +377,7 @@ async function readBounded(real: string, max: number, shown: string): Promise<Ui
     let total = 0;
     for (let want = st.size + 1; ; want = READ_CHUNK) {
       const chunk = new Uint8Array(Math.min(want, max + 1 - total));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
@@ -386,7 +393,15 @@ async function readBounded(real: string, max: number, shown: string): Promise<Ui
   } catch (e) {
     throw hostError(e, 'open', shown);
   } finally {
-    await handle?.close().catch(() => undefined);
+    if (fd !== undefined) closeQuietly(fd);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing to do: the descriptor is gone either way.
   }
 }
 
@@ -397,24 +412,30 @@ async function readBounded(real: string, max: number, shown: string): Promise<Ui
  */
 async function replaceFile(real: string, bytes: Uint8Array, shown: string): Promise<void> {
   const tmp = path.join(path.dirname(real), `.sesame-tmp-${randomBytes(12).toString('hex')}`);
-  let handle: FileHandle | undefined;
+  let fd: number | undefined;
   let created = false;
   try {
-    const existing = await lstat(real).catch(() => undefined);
+    const existing = lstatSync(real, { throwIfNoEntry: false });
     if (existing?.isDirectory()) throw fsError('EISDIR', 'open', shown);
-    handle = await open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o666);
+    fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o666);
     created = true;
-    if (existing?.isFile()) await handle.chmod(existing.mode & 0o777); // keep the file's permissions
-    await handle.writeFile(bytes);
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, real);
+    if (existing?.isFile()) fchmodSync(fd, existing.mode & 0o777); // keep the file's permissions
+    writeFileSync(fd, bytes);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, real);
     created = false;
   } catch (e) {
     throw hostError(e, 'open', shown);
   } finally {
-    await handle?.close().catch(() => undefined);
-    if (created) await unlink(tmp).catch(() => undefined);
+    if (fd !== undefined) closeQuietly(fd);
+    if (created) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // Already gone.
+      }
+    }
   }
 }
 
@@ -423,7 +444,7 @@ const toBytes = (data: string | Uint8Array) => (typeof data === 'string' ? Buffe
 async function statOf(real: string, syscall: string, shown: string): Promise<StatData> {
   // lstat even for stat: `real` is already resolved, so this only differs if a link appeared
   // since authorize, and then it must not be followed.
-  const st = await guarded(syscall, shown, () => lstat(real));
+  const st = await guarded(syscall, shown, () => lstatSync(real));
   return {
     size: st.size,
     mtimeMs: st.mtimeMs,
@@ -436,9 +457,9 @@ async function statOf(real: string, syscall: string, shown: string): Promise<Sta
 async function listNames(rules: Rules, g: FsGrant): Promise<string[]> {
   const names: string[] = [];
   let seen = 0;
-  const dir = await guarded('scandir', g.shown, () => opendir(g.real, { bufferSize: 256 }));
+  const dir = await guarded('scandir', g.shown, () => opendirSync(g.real, { bufferSize: 256 }));
   try {
-    for await (const entry of dir) {
+    for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
       if (++seen > rules.maxEntries)
         throw fsError('E2BIG', 'scandir', g.shown, `over maxEntries ${rules.maxEntries}`);
       // Only what the script could read is listed: names are information too.
@@ -450,7 +471,11 @@ async function listNames(rules: Rules, g: FsGrant): Promise<string[]> {
   } catch (e) {
     throw hostError(e, 'scandir', g.shown);
   } finally {
-    await dir.close().catch(() => undefined);
+    try {
+      dir.closeSync();
+    } catch {
+      // Already closed.
+    }
   }
   return names.sort();
 }
@@ -658,7 +683,7 @@ export default definePlugin({
         decide(rules, p, { access: 'read or write', follow: true, root: true, method: 'exists' }),
       invoke: async (g) => {
         try {
-          await lstat(g.real);
+          lstatSync(g.real);
           return true;
         } catch (e) {
           const err = hostError(e, 'access', g.shown);
@@ -675,7 +700,7 @@ export default definePlugin({
         return options?.recursive ? refuseCreatedAncestors(rules, d) : d;
       },
       async invoke(g, _p, options) {
-        await guarded('mkdir', g.shown, () => mkdir(g.real, { recursive: options?.recursive === true }));
+        await guarded('mkdir', g.shown, () => mkdirSync(g.real, { recursive: options?.recursive === true }));
       },
     };
 
@@ -690,7 +715,7 @@ export default definePlugin({
         // rm fails with EISDIR rather than deleting what nobody checked.
         const recursive = g.tree === true;
         // node's rm uses lstat: a symlink (even to a directory) is unlinked, its target untouched.
-        await guarded('rm', g.shown, () => rm(g.real, { recursive, force: options?.force === true }));
+        await guarded('rm', g.shown, () => rmSync(g.real, { recursive, force: options?.force === true }));
       },
     };
 
