@@ -1,125 +1,69 @@
 #!/usr/bin/env node
-// `npm run bench`: sesame's own costs, measured in one run on this machine, as medians and p99s.
-// Scenarios: lockdown inside a sandbox, cold `sesame run`, warm runs through the library API, and
-// the membrane's overhead per capability call (audit on). `--quick` runs tiny counts (for tests).
-import { spawn, spawnSync } from 'node:child_process';
+// `npm run bench`: sesame beside its peers in one invocation (issue 6). The raw floor (a pool of
+// locked-down SES child processes, no policy or audit), node:vm (reference only), isolated-vm,
+// quickjs-emscripten and @sebastianwessel/quickjs do the same work as sesame in nine scenarios:
+// cold start, warm runs, a realistic tool script, capability and host-tool calls, CPU-bound work,
+// throughput, a runaway script, and growth (policy, script, memory). Prints one markdown table
+// (and where a peer wins) and, after a full run, writes it to bench/results.md.
+//
+//   node bench/run.js [--quick] [--only <scenario: number or name>]
+//
+// --quick runs tiny counts (test/bench.test.ts uses it; its numbers mean nothing). Progress goes
+// to stderr, the report to stdout.
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRuntime, memorySink } from '../dist/src/index.js';
+import { startAll } from './lib/engines.js';
+import { createHost } from './lib/host.js';
+import { renderReport } from './lib/table.js';
+import { SCENARIOS } from './scenarios.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const quick = process.argv.includes('--quick');
-const n = (full, small) => (quick ? small : full);
-
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { median: at(0.5), p99: at(0.99), n: s.length };
-};
-const fmtMs = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`);
-const rows = [];
-const row = (scenario, st, unit = fmtMs, note = '') =>
-  rows.push(`| ${scenario} | ${unit(st.median)} | ${unit(st.p99)} | ${st.n} | ${note} |`);
-
-// 1. lockdown() inside a fresh sandbox process, as the sandbox reports it.
-{
-  const times = [];
-  for (let i = 0; i < n(10, 2); i++) {
-    const child = spawn(process.execPath, [path.join(root, 'dist/src/sandbox/entry.js')], {
-      env: {},
-      stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
-    });
-    const ms = await new Promise((resolve) =>
-      child.stdio[3].once('data', (d) => resolve(JSON.parse(String(d).split('\n')[0]).lockdownMs)),
-    );
-    child.kill();
-    times.push(ms);
-  }
-  row('lockdown() in a sandbox process', stats(times));
-}
-
-// 2. Cold start: process start to first result, `sesame run` on a trivial script; beside it the
-// raw floor of a Node process that only loads SES, locks down and evaluates in a Compartment.
-{
-  const cold = [];
-  const floor = [];
-  const floorScript =
-    "import 'ses'; lockdown(); const c = new Compartment(); process.stdout.write(String(await c.evaluate('(async function(){ return 1 })')()));";
-  for (let i = 0; i < n(10, 2); i++) {
-    let t = performance.now();
-    const res = spawnSync(
-      process.execPath,
-      ['bin/sesame.js', 'run', 'examples/hello.js', '--policy', 'policies/hello.yaml', '--json'],
-      { cwd: root, encoding: 'utf8' },
-    );
-    cold.push(performance.now() - t);
-    if (res.status !== 0) throw new Error(`sesame run failed: ${res.stdout}${res.stderr}`);
-    t = performance.now();
-    spawnSync(process.execPath, ['--input-type=module', '-e', floorScript], { cwd: root, encoding: 'utf8' });
-    floor.push(performance.now() - t);
-  }
-  const c = stats(cold);
-  const f = stats(floor);
-  row('cold `sesame run` (trivial script)', c, fmtMs, `${(c.median / f.median).toFixed(2)}× the floor`);
-  row('cold floor: node + SES lockdown + Compartment', f);
-}
-
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sesame-bench-'));
-const policy = (caps, maxCalls = 1000) => {
-  const file = path.join(dir, `p${Math.random().toString(36).slice(2)}.yaml`);
-  fs.writeFileSync(
-    file,
-    `version: 1\ntask: bench\nlimits: { timeoutMs: 60000, memoryMb: 64, maxCalls: ${maxCalls}, maxOutputBytes: 65536 }\ncapabilities: ${caps}\n`,
-  );
-  return file;
-};
-
-// 3. Warm trivial runs through the library API: a fresh Compartment each run, policy cached.
-{
-  const runtime = createRuntime({ size: 1 });
-  const file = policy('{}');
-  await runtime.prewarm(64);
-  for (let i = 0; i < n(200, 5); i++) await runtime.run({ policyPath: file, script: 'return 1;' });
-  const times = [];
-  for (let i = 0; i < n(2000, 20); i++) {
-    const t = performance.now();
-    const res = await runtime.run({ policyPath: file, script: 'return 1;' });
-    times.push(performance.now() - t);
-    if (!res.ok) throw new Error(JSON.stringify(res.error));
-  }
-  row('warm trivial run, library API', stats(times));
-  await runtime.close();
-}
-
-// 4. Membrane overhead per capability call, audit on (a memory sink and the run's own records):
-// a loop of cheap calls (clock.now) minus the same loop calling a local function.
-{
-  const calls = n(100_000, 200);
-  const runtime = createRuntime({ size: 1, audit: memorySink() });
-  const file = policy('{ clock: { plugin: clock } }', calls + 10);
-  const timeIt = async (script) => {
-    const res = await runtime.run({ policyPath: file, script });
-    if (!res.ok) throw new Error(JSON.stringify(res.error));
-    return res.result;
-  };
-  const loop = (body) =>
-    `const t0 = Date.now(); for (let i = 0; i < ${calls}; i++) { ${body} } return Date.now() - t0;`;
-  const per = [];
-  for (let i = 0; i < n(5, 1); i++) {
-    const withCap = await timeIt(loop('await clock.now();'));
-    const without = await timeIt(`const f = async () => 1; ${loop('await f();')}`);
-    per.push((withCap - without) / calls);
-  }
-  row(`capability call overhead (${calls} calls, audit on)`, stats(per), fmtMs, 'per call');
-  await runtime.close();
-}
-fs.rmSync(dir, { recursive: true, force: true });
-
-const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-console.log(
-  `# sesame bench\n\n${new Date().toISOString().slice(0, 10)} · Node ${process.versions.node} · ${os.availableParallelism()} × ${cpu} · ${os.platform()} ${os.arch()}${quick ? ' · --quick' : ''}\n`,
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
+const selected = SCENARIOS.filter(
+  (s) => only === undefined || only === s.key || Number.parseInt(only, 10) === s.n,
 );
-console.log('| scenario | median | p99 | n | note |\n| --- | --- | --- | --- | --- |');
-for (const r of rows) console.log(r);
+if (selected.length === 0) {
+  console.error(`--only: no scenario ${only} (${SCENARIOS.map((s) => `${s.n} ${s.key}`).join(', ')})`);
+  process.exit(2);
+}
+
+const started = performance.now();
+const load = os.loadavg()[0].toFixed(2);
+const progress = (text) =>
+  process.stderr.write(`bench: ${text} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+const host = createHost();
+const { sesame, peers } = await startAll(host);
+progress(
+  `engines up: ${[sesame, ...peers].map((e) => (e.unavailable ? `${e.label} (${e.unavailable})` : e.label)).join(', ')}`,
+);
+const ctx = { quick, host, sesame, peers, maxRunMs: quick ? 200 : 1500 };
+
+const rows = [];
+for (const scenario of selected) {
+  rows.push(...(await scenario.rows(ctx)));
+  progress(`${scenario.n} ${scenario.key} done`);
+}
+
+const loadEnd = os.loadavg()[0].toFixed(2);
+const versions = [sesame, ...peers]
+  .filter((e) => !e.unavailable && e.id !== 'vm')
+  .map((e) => e.version)
+  .join(' · ');
+const header = `${new Date().toISOString().slice(0, 10)} · ${os.cpus()[0]?.model ?? 'unknown CPU'} · ${os.availableParallelism()} cores (load average ${load} at start, ${loadEnd} at end) · Node ${process.versions.node} · ${os.platform()} ${os.arch()} · ${versions}${quick ? ' · --quick' : ''}${only ? ` · --only ${only}` : ''}`;
+const report = renderReport({ header, rows, peers, quick });
+process.stdout.write(`${report}\n`);
+if (!quick && only === undefined) {
+  fs.writeFileSync(new URL('./results.md', import.meta.url), `${report}\n`);
+  progress('written to bench/results.md');
+}
+for (const e of [sesame, ...peers]) {
+  try {
+    await e.close?.();
+  } catch (error) {
+    progress(`closing ${e.label}: ${error?.message ?? error}`);
+  }
+}
+host.cleanup();
+process.exit(0);
