@@ -173,7 +173,24 @@ export interface GlobSet {
   match(rel: string): string | undefined;
 }
 
+// Compiling globs costs ~60 us a capability, and a capability is made for every run: compiled sets
+// are kept (they are frozen, pure functions of their globs), a bounded number of them.
+const compiledSets = new Map<string, GlobSet>();
+const MAX_COMPILED_SETS = 256;
+
 export function globSet(kind: 'read' | 'write', globs: readonly string[]): GlobSet {
+  const key = `${kind}\0${globs.join('\0')}`;
+  let set = compiledSets.get(key);
+  if (set === undefined) {
+    if (compiledSets.size >= MAX_COMPILED_SETS)
+      compiledSets.delete(compiledSets.keys().next().value as string);
+    set = compileGlobSet(kind, globs);
+    compiledSets.set(key, set);
+  }
+  return set;
+}
+
+function compileGlobSet(kind: 'read' | 'write', globs: readonly string[]): GlobSet {
   const compiled = globs.map((glob) => ({
     glob,
     test: picomatch(glob, GLOB_OPTIONS),

@@ -74,15 +74,11 @@ const IPV6_SPECIAL: readonly [cidr: string, name: string, namedOk: boolean][] = 
   ['ff00::/8', 'multicast', false],
 ];
 
-const GLOBAL_UNICAST = range(['2000::/3', 'global unicast', true]);
 const NOT_GLOBAL: SpecialRange = Object.freeze({
   cidr: '(outside 2000::/3)',
   name: 'not global unicast',
   namedOk: true,
 });
-// These carry an IPv4 address that decides (RFC 6052 well-known NAT64 prefix, RFC 3056 6to4).
-const NAT64 = range(['64:ff9b::/96', 'NAT64', true]);
-const SIX_TO_FOUR = range(['2002::/16', '6to4', true]);
 
 function range([cidr, name, namedOk]: readonly [string, string, boolean]): Range {
   const [text = '', bitsText = ''] = cidr.split('/');
@@ -94,8 +90,20 @@ function range([cidr, name, namedOk]: readonly [string, string, boolean]): Range
   return Object.freeze({ cidr, name, namedOk, bytes: ip.bytes, bits });
 }
 
-const V4_RANGES = Object.freeze(IPV4_SPECIAL.map(range));
-const V6_RANGES = Object.freeze(IPV6_SPECIAL.map(range));
+// Built on first use, not at import: parsing them costs a cold start ~20 ms, and most runs never
+// look at an address.
+let built:
+  | { v4: readonly Range[]; v6: readonly Range[]; globalUnicast: Range; nat64: Range; sixToFour: Range }
+  | undefined;
+const tables = () =>
+  (built ??= Object.freeze({
+    v4: Object.freeze(IPV4_SPECIAL.map(range)),
+    v6: Object.freeze(IPV6_SPECIAL.map(range)),
+    globalUnicast: range(['2000::/3', 'global unicast', true]),
+    // These carry an IPv4 address that decides (RFC 6052 well-known NAT64 prefix, RFC 3056 6to4).
+    nat64: range(['64:ff9b::/96', 'NAT64', true]),
+    sixToFour: range(['2002::/16', '6to4', true]),
+  }));
 
 function inRange(bytes: Uint8Array, r: Range): boolean {
   if (bytes.length !== r.bytes.length) return false;
@@ -112,10 +120,10 @@ const publicOf = (r: Range): SpecialRange => ({ cidr: r.cidr, name: r.name, name
 /** The special range an address lies in, or undefined when it is a public unicast address. */
 export function classify(ip: Ip): SpecialRange | undefined {
   if (ip.family === 4) {
-    const hit = V4_RANGES.find((r) => inRange(ip.bytes, r));
+    const hit = tables().v4.find((r) => inRange(ip.bytes, r));
     return hit && publicOf(hit);
   }
-  const hit = V6_RANGES.find((r) => inRange(ip.bytes, r));
+  const hit = tables().v6.find((r) => inRange(ip.bytes, r));
   // A mapped address is refused whatever it maps to, but on the wire it is that IPv4 address: one
   // that no rule may open (0.0.0.0, multicast, broadcast) stays closed in this spelling too.
   if (hit?.cidr === '::ffff:0:0/96') {
@@ -123,9 +131,10 @@ export function classify(ip: Ip): SpecialRange | undefined {
   }
   if (hit) return publicOf(hit);
   // An embedded IPv4 address decides for NAT64 and 6to4: they reach that IPv4 host.
-  if (inRange(ip.bytes, NAT64)) return embedded(ip.bytes.subarray(12, 16), NAT64);
-  if (inRange(ip.bytes, SIX_TO_FOUR)) return embedded(ip.bytes.subarray(2, 6), SIX_TO_FOUR);
-  return inRange(ip.bytes, GLOBAL_UNICAST) ? undefined : NOT_GLOBAL;
+  const { nat64, sixToFour, globalUnicast } = tables();
+  if (inRange(ip.bytes, nat64)) return embedded(ip.bytes.subarray(12, 16), nat64);
+  if (inRange(ip.bytes, sixToFour)) return embedded(ip.bytes.subarray(2, 6), sixToFour);
+  return inRange(ip.bytes, globalUnicast) ? undefined : NOT_GLOBAL;
 }
 
 function v4Inside(v4: Uint8Array): SpecialRange | undefined {
