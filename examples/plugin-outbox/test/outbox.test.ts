@@ -31,6 +31,8 @@ function make(config: Record<string, unknown> = {}): Impl {
     policyDir,
     resolvePath: (p) => path.resolve(policyDir, p),
     log: (message) => logged.push(message),
+    // The outbox never asks for scratch space; a run's ctx would make one on first use.
+    scratch: () => Promise.reject(new Error('no scratch directory in this test')),
     secrets: {},
   });
 }
