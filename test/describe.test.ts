@@ -478,6 +478,17 @@ describe('describe a policy granting host tools and MCP tools', () => {
     expect(errors[3]?.join('\n')).toMatch(/unused/);
   });
 
+  it('describes the tools of an MCP server it cannot reach as such, without failing', async () => {
+    const file = writePolicy(
+      dir,
+      'version: 1\ntask: t\ncapabilities:\n  gone: { plugin: mcp, server: { command: ./no-such-server }, allow: [list] }\n',
+      'gone.yaml',
+    );
+    const { typescript } = await rt.describePolicy(await rt.loadPolicy(file));
+    expect(typescript).toContain('declare const gone: {');
+    expect(typescript).toContain('the MCP server could not be reached to describe this tool');
+  });
+
   it('sesame describe --tools describes a tools module', () => {
     const policyFile = writePolicy(
       dir,
