@@ -1,4 +1,5 @@
 // The sandbox process's message loop. Loaded by entry.ts only after lockdown() has run.
+import { flushCompileCache } from 'node:module';
 import process from 'node:process';
 import { Worker } from 'node:worker_threads';
 import { PluginError } from '../plugin/index.ts';
@@ -105,4 +106,8 @@ export async function serve(lockdownMs: number): Promise<void> {
   }
   send({ type: 'ready', lockdownMs, plugins: sandboxPlugins.describe() });
   await sandboxPlugins.loadBuiltins();
+  // Node writes its compile cache (NODE_COMPILE_CACHE, set by the supervisor) at exit, and a
+  // sandbox usually ends by SIGKILL: write it once every module is loaded, a moment after the
+  // start, so that it does not delay the first run (and a sandbox that lives for one run skips it).
+  setTimeout(() => flushCompileCache?.(), 1000).unref();
 }
