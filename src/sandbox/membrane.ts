@@ -99,8 +99,8 @@ class Pacer {
 interface Gate {
   /** Count a call against the run's and the capability's maxCalls; returns its seq or throws. */
   count(label: string, method: string, started: number): number;
-  /** Wait for the call's turn under the capability's rate. */
-  pace(): Promise<void>;
+  /** The wait for the call's turn under the capability's rate; undefined when it may go now. */
+  pace(): Promise<void> | undefined;
   /** Whether the policy wants the host's approval for calls to `method`. */
   approves(method: string): boolean;
 }
@@ -152,9 +152,10 @@ function makeGate(
       }
       return seq;
     },
-    async pace() {
+    pace() {
+      // No promise when there is nothing to wait for: an await costs every call microtask turns.
       const wait = pacer?.take() ?? 0;
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      return wait > 0 ? new Promise<void>((resolve) => setTimeout(resolve, wait)) : undefined;
     },
     approves(method) {
       const approve = options?.approve;
@@ -277,7 +278,8 @@ export function wrapCapability(
       }
 
       return inFlight(state, async () => {
-        await gate.pace();
+        const paced = gate.pace();
+        if (paced) await paced;
         // 2. The policy decision, before anything happens.
         let decision: Decision<unknown>;
         const checked = typeof target === 'function' ? undefined : target;
@@ -447,7 +449,8 @@ export function wrapRemote(
         );
       }
       return inFlight(state, async () => {
-        await gate.pace();
+        const paced = gate.pace();
+        if (paced) await paced;
         if (state.revoked) throw guestError(state, 'E_REVOKED', `${label}: the run is over`);
         const answer = await state.ask({ kind: 'call', cap: name, method, seq, args, view: auditView(args) });
         if (!answer.ok) {
