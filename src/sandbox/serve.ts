@@ -21,7 +21,8 @@ harden(PluginError);
 const sandboxPlugins = new SandboxPlugins(sandboxConfig(process.argv[2]));
 const plugins = sandboxPlugins.byName;
 
-function startWatchdog(): void {
+/** Start the watchdog thread; resolves once it runs (it must watch the very first run too). */
+function startWatchdog(): Promise<void> {
   const limitMb = Number(process.env.SESAME_SANDBOX_RSS_MB);
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const watchdog = new Worker(new URL(`./watchdog${ext}`, import.meta.url), {
@@ -36,6 +37,11 @@ function startWatchdog(): void {
     resourceLimits: { maxOldGenerationSizeMb: 16 },
   });
   watchdog.unref();
+  return new Promise((resolve, reject) => {
+    watchdog.once('online', () => resolve());
+    watchdog.once('error', reject);
+    watchdog.once('exit', (code) => reject(new Error(`the watchdog thread stopped (exit ${code})`)));
+  });
 }
 
 let busy = false;
@@ -94,11 +100,12 @@ function onMessage(req: SupervisorMessage): void {
 
 /** Start serving runs; `lockdownMs` is reported to the supervisor with the ready message. */
 export async function serve(lockdownMs: number): Promise<void> {
-  startWatchdog();
+  // It boots (a Node environment of its own) while the plugins load; no run starts before it runs.
+  const watching = startWatchdog();
   // The supervisor going away (its end of stdin closes) ends the sandbox, even while it starts.
   receive(onMessage, () => process.exit(0));
   try {
-    await sandboxPlugins.start();
+    await Promise.all([sandboxPlugins.start(), watching]);
   } catch (error) {
     // A plugin that cannot load makes every run wrong: say why, and stop.
     send({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
