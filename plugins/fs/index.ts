@@ -225,6 +225,8 @@ type Access = 'read' | 'write' | 'read or write';
 
 interface Rules {
   root: string;
+  /** The root's real path, resolved once per run (see resolve in ./paths.ts). */
+  realRoot: { value?: string };
   read: GlobSet;
   write: GlobSet;
   maxFileBytes: number;
@@ -259,7 +261,7 @@ async function decide(rules: Rules, input: string, ask: Ask): Promise<Decision<F
   const lexical = normalize(input);
   if (!lexical.ok) return deny(lexical.reason, lexical.rule);
   if (lexical.rel === '' && !ask.root) return deny(`${ask.method} cannot act on the root itself`, 'root');
-  const resolved = await resolve(rules.root, lexical.rel, ask.follow);
+  const resolved = await resolve(rules.root, lexical.rel, ask.follow, rules.realRoot);
   if (!resolved.ok) return deny(resolved.reason, resolved.rule);
   const t = resolved.target;
   const sets =
@@ -382,6 +384,9 @@ async function readBounded(real: string, max: number, shown: string): Promise<Ui
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
       if (total > max) throw fsError('EFBIG', 'read', shown, `over maxFileBytes ${max}`);
+      // A regular file reads short only at its end: no second read (and no 64 KiB buffer to
+      // collect) for the usual file that did not grow since fstat.
+      if (bytesRead < chunk.length) break;
     }
     const bytes = new Uint8Array(total);
     let at = 0;
@@ -606,6 +611,7 @@ export default definePlugin({
       throw new TypeError(`fs: ${issue.path.join('.')}: ${issue.message}`);
     }
     const rules: Rules = Object.freeze({
+      realRoot: {},
       root: ctx.resolvePath(config.root),
       read: globSet('read', config.read),
       write: globSet('write', config.write),

@@ -103,10 +103,12 @@ export async function resolve(
   root: string,
   rel: string,
   followFinal: boolean,
+  /** The root's real path, kept for the run: where the root lies does not change mid-run. */
+  realRootCache: { value?: string } = {},
 ): Promise<{ ok: true; target: Target } | Refusal> {
   let realRoot: string;
   try {
-    realRoot = realpathSync.native(root);
+    realRoot = realRootCache.value ??= realpathSync.native(root);
   } catch {
     return refuse('the root directory does not exist', 'root');
   }
