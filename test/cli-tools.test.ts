@@ -75,6 +75,25 @@ describe('sesame run --tools', () => {
   });
 });
 
+describe('policy check --tools', () => {
+  it('checks the granted tool names against the module, with positions', () => {
+    const ok = sesame(['policy', 'check', policy, '--tools', toolsModule]);
+    expect(ok.code).toBe(0);
+    const bad = writePolicy(
+      dir,
+      policyText({ capabilities: { host: '{ plugin: tools, allow: [weather, nope] }' } }),
+      'bad.yaml',
+    );
+    const res = sesame(['policy', 'check', bad, '--tools', toolsModule]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      'capabilities.host.allow[1]: the host registers no tool named "nope" (it has: weather, book)',
+    );
+    // Without the module, names cannot be checked: the policy is valid as far as it can tell.
+    expect(sesame(['policy', 'check', bad]).code).toBe(0);
+  });
+});
+
 describe('the terminal approver', () => {
   const request = (method: string, signal = new AbortController().signal): ApprovalRequest => ({
     runId: 'r',
