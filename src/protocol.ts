@@ -57,6 +57,12 @@ export interface Limits {
   approvalTimeoutMs: number;
 }
 
+/** Whether the policy wants the host's approval for calls to `method` of this capability. */
+export function needsApproval(options: CapabilityOptions | undefined, method: string): boolean {
+  const approve = options?.approve;
+  return approve === true || (Array.isArray(approve) && approve.includes(method));
+}
+
 /** A rate: at most `calls` calls in any `perMs` milliseconds (calls beyond it wait their turn). */
 export interface Rate {
   calls: number;

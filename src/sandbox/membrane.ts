@@ -18,6 +18,7 @@ import type {
   Question,
   Rate,
 } from '../protocol.ts';
+import { needsApproval } from '../protocol.ts';
 import { auditView, CopyError, CopyLimitError, copyPlain } from './passable.ts';
 
 /** Capability results may be large (a file read), but not unbounded. */
@@ -157,10 +158,7 @@ function makeGate(
       const wait = pacer?.take() ?? 0;
       return wait > 0 ? new Promise<void>((resolve) => setTimeout(resolve, wait)) : undefined;
     },
-    approves(method) {
-      const approve = options?.approve;
-      return approve === true || (Array.isArray(approve) && approve.includes(method));
-    },
+    approves: (method) => needsApproval(options, method),
   };
 }
 

@@ -12,9 +12,9 @@ import type {
   AuditRecord,
   CallRecord,
   CapabilityGrant,
-  CapabilityOptions,
   Question,
 } from '../protocol.ts';
+import { needsApproval } from '../protocol.ts';
 import type { Deadline } from './deadline.ts';
 import { type McpClients, McpConnectError } from './mcp.ts';
 import { type RegisteredTool, ToolError } from './tools.ts';
@@ -59,10 +59,11 @@ export interface HostCallsSetup {
 
 type Failure = { code: string; message: string };
 
-function needsApproval(options: CapabilityOptions | undefined, method: string): boolean {
-  const approve = options?.approve;
-  return approve === true || (Array.isArray(approve) && approve.includes(method));
-}
+/** The answer to a call that comes after its run ended. */
+const runOver = (label: string): Answer => ({
+  ok: false,
+  error: { code: 'E_REVOKED', message: `${label}: the run is over` },
+});
 
 export class HostCalls {
   readonly #setup: HostCallsSetup;
@@ -206,7 +207,7 @@ export class HostCalls {
         { decision: 'deny', rule },
       );
     }
-    if (this.#over) return { ok: false, error: { code: 'E_REVOKED', message: `${label}: the run is over` } };
+    if (this.#over) return runOver(label);
 
     // 1. The argument, checked by the tool's own contract.
     const raw = Array.isArray(question.args) ? question.args[0] : undefined;
@@ -252,7 +253,7 @@ export class HostCalls {
       }
     }
     const approved = approval === undefined ? {} : { approval };
-    if (this.#over) return { ok: false, error: { code: 'E_REVOKED', message: `${label}: the run is over` } };
+    if (this.#over) return runOver(label);
 
     // 3. Intent before the act.
     emit({
@@ -298,7 +299,7 @@ export class HostCalls {
         throw new ToolError('E_TOOL', `the result is larger than ${MAX_RESULT_BYTES} bytes`);
       value = json === undefined ? undefined : JSON.parse(json);
     } catch (error) {
-      if (settled) return { ok: false, error: { code: 'E_REVOKED', message: `${label}: the run is over` } };
+      if (settled) return runOver(label);
       settled = true;
       this.#acting.delete(seq);
       if (error instanceof McpConnectError) this.#setup.log(cap, grant.plugin, error.detail);
@@ -308,7 +309,7 @@ export class HostCalls {
           : { code: 'E_TOOL', message: `${label} failed` };
       return fail(failure, { rule, ...approved });
     }
-    if (settled) return { ok: false, error: { code: 'E_REVOKED', message: `${label}: the run is over` } };
+    if (settled) return runOver(label);
     settled = true;
     this.#acting.delete(seq);
     record({ rule, resultBytes: bytes, ...approved });
