@@ -4,6 +4,13 @@
 // (validation, policy decision, audit, quotas, copying results to plain data).
 import { z } from 'zod';
 
+export {
+  expandTemplate,
+  parseTemplate,
+  SECRET_NAME,
+  type TemplatePart,
+  templateSecrets,
+} from './templates.ts';
 export { z };
 
 /** A method's contract: what the guest passes, what it gets back, and one line of docs. */

@@ -5,8 +5,8 @@
 // validates, approves, records and makes it. These definitions are what the policy checks.
 import path from 'node:path';
 import { builtinPlugins } from '../../plugins/index.ts';
-import { type AnyPlugin, definePlugin, z } from '../plugin/index.ts';
-import { markHostSide, SECRET_NAME } from './schema.ts';
+import { type AnyPlugin, definePlugin, parseTemplate, templateSecrets, z } from '../plugin/index.ts';
+import { markHostSide } from './schema.ts';
 
 /** A host tool's name: it becomes a method of the capability (`tools.lookup(...)`). */
 export const TOOL_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/;
@@ -81,33 +81,10 @@ export function toolsProvider(registered?: readonly string[]): AnyPlugin {
   return markHostSide(definition, (config) => (config as z.output<typeof toolsConfig>).allow);
 }
 
-/** `${NAME}` references to the policy's secrets in a string. */
-const SECRET_REF = /\$\{([^}]*)\}/g;
-
-/** The secret names a string refers to, and whether every reference is well-formed. */
-export function secretRefs(text: string): { names: string[]; ok: boolean } {
-  const names: string[] = [];
-  let ok = !/\$\{[^}]*$/.test(text);
-  for (const m of text.matchAll(SECRET_REF)) {
-    if (SECRET_NAME.test(m[1] as string)) names.push(m[1] as string);
-    else ok = false;
-  }
-  return { names, ok };
-}
-
-/** Fill in `${NAME}` references from `secrets`; throws naming (never showing) a missing one. */
-export function fillSecrets(text: string, secrets: ReadonlyMap<string, string>): string {
-  return text.replace(SECRET_REF, (_, name: string) => {
-    const value = secrets.get(name);
-    if (value === undefined) throw new Error(`the secret ${name} is not defined`);
-    return value;
-  });
-}
-
 const templated = (doc: string) =>
   z
     .string()
-    .refine((text) => secretRefs(text).ok, {
+    .refine((text) => parseTemplate(text).ok, {
       error: `expected text with well-formed secret references (\${NAME})`,
     })
     .describe(doc);
@@ -191,7 +168,7 @@ export const mcpProvider: AnyPlugin = markHostSide(
     secrets(config) {
       const server = config.server;
       const texts = 'url' in server ? Object.values(server.headers) : Object.values(server.env);
-      return [...new Set(texts.flatMap((text) => secretRefs(text).names))];
+      return [...new Set(texts.flatMap(templateSecrets))];
     },
     explain(config, ctx) {
       const server = config.server;

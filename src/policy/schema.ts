@@ -2,7 +2,7 @@
 // (through json-schema.ts) the JSON Schema editors use. Deny by default: every object is strict,
 // so a misspelt key is an error rather than a silently ignored grant or limit.
 import type { AnyPlugin, ConfigSchema } from '../plugin/index.ts';
-import { z } from '../plugin/index.ts';
+import { SECRET_NAME, z } from '../plugin/index.ts';
 import type { Limits, Rate } from '../protocol.ts';
 
 /** One run limit: its bounds, its default and the line of docs editors show. */
@@ -433,7 +433,8 @@ const limitsSchema = z
   .describe('Resource limits for one run; each one left out takes its default.');
 
 /** A secret's name: how header templates and plugins refer to it (`${GITHUB_TOKEN}`). */
-export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+export { SECRET_NAME };
+
 const SECRET_NAME_DOC = 'a secret name: a letter or "_", then letters, digits or "_" (at most 64)';
 
 /** Where a secret's value comes from. The value is read when the policy is loaded, never shown. */

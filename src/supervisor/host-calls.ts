@@ -4,7 +4,8 @@
 // run's deadline paused meanwhile), the intent recorded before the tool acts, and the outcome
 // recorded after. Only plain JSON data goes back; no host object ever reaches the sandbox.
 import { z } from 'zod';
-import { fillSecrets, type McpConfig, type McpServerConfig, resolveServer } from '../policy/providers.ts';
+import { expandTemplate, parseTemplate } from '../plugin/index.ts';
+import { type McpConfig, type McpServerConfig, resolveServer } from '../policy/providers.ts';
 import type {
   Answer,
   ApprovalAnswer,
@@ -334,7 +335,13 @@ export function mcpServer(
   secrets: ReadonlyMap<string, string>,
 ): McpServerConfig {
   const server = resolveServer(config.server, policyDir);
+  const values = Object.fromEntries(secrets);
+  // The policy's schema checked every template when it loaded, so each one parses here.
+  const fill = (text: string) => {
+    const parsed = parseTemplate(text);
+    return parsed.ok ? expandTemplate(parsed.parts, values) : text;
+  };
   return 'url' in server
-    ? { ...server, headers: mapValues(server.headers, (v) => fillSecrets(v, secrets)) }
-    : { ...server, env: mapValues(server.env, (v) => fillSecrets(v, secrets)) };
+    ? { ...server, headers: mapValues(server.headers, fill) }
+    : { ...server, env: mapValues(server.env, fill) };
 }
