@@ -3,12 +3,14 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GENESIS, lineHash, verifyChain } from '../src/audit/chain.ts';
 import { jsonlSink } from '../src/audit/sinks.ts';
 import type { AuditRecord } from '../src/protocol.ts';
 import { bin, sesame } from './helpers/cli.ts';
-import { policyText, tempDir, writePolicy } from './helpers/runtime.ts';
+import { closeRuntime, policyText, runWith, tempDir, writePolicy } from './helpers/runtime.ts';
+
+afterAll(closeRuntime);
 
 const record = (i: number): AuditRecord => ({
   event: 'run.end',
@@ -149,6 +151,73 @@ describe('sesame audit', () => {
       'call',
       'call.intent',
       'call',
+    ]);
+  });
+});
+
+// Records of calls without side effects (clock.now) and outcome records are kept in the sandbox
+// for a moment and written in batches (src/sandbox/channel.ts); none may be lost or reordered.
+describe('records written in batches', () => {
+  const clockPolicy = (timeoutMs: number) =>
+    policyText({ capabilities: { clock: '{ plugin: clock }' }, limits: { timeoutMs, maxCalls: 10_000 } });
+  const calls = (audit: readonly AuditRecord[]) =>
+    audit.filter((r) => r.event === 'call' || r.event === 'call.intent').map((r) => `${r.event} ${r.seq}`);
+
+  it('a run killed at its deadline still has every record it made, in order, before its end', async () => {
+    const res = await runWith(
+      'for (let i = 0; i < 400; i++) await clock.now();\nwhile (true) {}',
+      clockPolicy(300),
+    );
+    expect(res.error?.code).toBe('E_TIMEOUT');
+    expect(calls(res.audit)).toEqual(
+      Array.from({ length: 400 }, (_, i) => [`call.intent ${i + 1}`, `call ${i + 1}`]).flat(),
+    );
+    expect(res.audit.at(-1)).toMatchObject({ event: 'run.end', ok: false, calls: 400 });
+  });
+
+  it('records reach the host while the script is still running', async () => {
+    // Nothing but the watchdog thread can write the records while the main thread spins: the host
+    // aborts the run when it sees the fifth outcome, so the run ends E_ABORTED, not E_TIMEOUT.
+    const abort = new AbortController();
+    const res = await runWith(
+      'for (let i = 0; i < 5; i++) await clock.now();\nwhile (true) {}',
+      clockPolicy(5000),
+      {
+        signal: abort.signal,
+        onAudit: (record) => {
+          if (record.event === 'call' && record.seq === 5) abort.abort();
+        },
+      },
+    );
+    expect(res.error?.code).toBe('E_ABORTED');
+    expect(calls(res.audit)).toHaveLength(10);
+  });
+
+  it('a call with side effects is recorded after the kept records of the calls before it', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'a.txt'), 'A');
+    const policy = policyText({
+      capabilities: {
+        clock: '{ plugin: clock }',
+        fs: `{ plugin: fs, root: ${JSON.stringify(dir)}, read: ['**'] }`,
+      },
+    });
+    const res = await runWith(
+      "for (let i = 0; i < 3; i++) await clock.now();\nreturn await fs.readFile('a.txt', 'utf8');",
+      policy,
+    );
+    expect(res.result).toBe('A');
+    expect(res.audit.map((r) => ('method' in r ? `${r.event} ${r.method}` : r.event))).toEqual([
+      'run.start',
+      'call.intent now',
+      'call now',
+      'call.intent now',
+      'call now',
+      'call.intent now',
+      'call now',
+      'call.intent readFile',
+      'call readFile',
+      'run.end',
     ]);
   });
 });

@@ -390,6 +390,20 @@ describe('the schema', () => {
     expect(() => makePolicySchema([clock, clock])).toThrow(/two plugins are named "clock"/);
   });
 
+  it('refuses method fields of the wrong kind', () => {
+    const method = (extra: Record<string, unknown>) => () =>
+      definePlugin({
+        name: 'odd',
+        description: 'x',
+        config: z.object({}),
+        methods: { m: { description: 'm', args: z.tuple([]), returns: z.null(), ...extra } },
+        create: () => ({ m: () => null }),
+      });
+    expect(method({ sideEffects: 'no' })).toThrow('odd.m: sideEffects must be true or false');
+    expect(method({ returnsType: 1 })).toThrow('odd.m: returnsType must be a string of TypeScript');
+    expect(method({ sideEffects: false })).not.toThrow();
+  });
+
   it('grants nothing when no plugins are installed', () => {
     expect(parsePolicy('version: 1\ntask: a\n', { plugins: [] }).capabilities).toEqual({});
     expect(() => parsePolicy('version: 1\ntask: a\ncapabilities: { c: {} }\n', { plugins: [] })).toThrow(

@@ -16,6 +16,7 @@ export default definePlugin({
   methods: {
     now: {
       description: 'Milliseconds since the Unix epoch.',
+      sideEffects: false,
       args: z.tuple([]),
       returns: z.number(),
     },

@@ -155,6 +155,7 @@ export default definePlugin({
   methods: {
     get: {
       description: 'The value stored under key (a fresh copy), or undefined.',
+      sideEffects: false,
       args: z.tuple([Key]),
       returns: JsonValue.optional(),
     },
@@ -170,11 +171,13 @@ export default definePlugin({
     },
     has: {
       description: 'Whether a value is stored under key.',
+      sideEffects: false,
       args: z.tuple([Key]),
       returns: z.boolean(),
     },
     list: {
       description: 'The keys starting with prefix (all keys without one), sorted.',
+      sideEffects: false,
       // nullish: the membrane passes an explicit `undefined` argument on as null.
       args: z.tuple([z.string().max(MAX_KEY_LENGTH_LIMIT).nullish().meta({ title: 'prefix' })]),
       returns: z.array(z.string()),

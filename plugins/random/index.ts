@@ -26,11 +26,13 @@ export default definePlugin({
   methods: {
     random: {
       description: 'A number in [0, 1).',
+      sideEffects: false,
       args: z.tuple([]),
       returns: z.number(),
     },
     uuid: {
       description: 'A random RFC 4122 version 4 UUID.',
+      sideEffects: false,
       args: z.tuple([]),
       returns: z.string(),
     },

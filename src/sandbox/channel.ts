@@ -1,27 +1,47 @@
 // The sandbox's side of the channel to the supervisor: newline-delimited JSON. Requests arrive on
-// stdin; everything the sandbox reports is written to fd 3 with a synchronous write(2), so a
-// record is in the kernel's hands before the sandbox goes on (and before a capability acts): a
-// sandbox killed a moment later has still reported it.
-import { writeSync } from 'node:fs';
+// stdin; everything the sandbox reports goes out on fd 3, in order, in one of two ways:
+//   - send(): written at once with a synchronous write(2), after every report kept before it, so it
+//     is in the kernel's hands before the sandbox goes on. The intent record of a call that acts
+//     outside the sandbox goes this way, before the act: a sandbox killed a moment later has still
+//     reported it (and everything before it).
+//   - keep(): kept in memory shared with the watchdog thread (report-buffer.ts) and written with
+//     the next send(), when the main thread is next idle, by the watchdog within a few
+//     milliseconds while guest code runs, and by the watchdog before the supervisor stops the
+//     sandbox. Outcome records, the records of calls that act only inside the sandbox, and logs go
+//     this way: a call costs no system call and the host is not woken for every record.
+// Only a crash of the whole process (V8 aborting) can lose kept reports, and only those of the
+// last few milliseconds, none of which can precede an act outside the sandbox.
 import process from 'node:process';
 import type { Answer, Question, SandboxMessage, SupervisorMessage } from '../protocol.ts';
 import { lineReader } from '../protocol.ts';
+import { ReportBuffer } from './report-buffer.ts';
 
 /** The file descriptor the supervisor reads reports from. */
 export const REPORT_FD = 3;
+/** The file descriptor on which the supervisor tells the watchdog to stop the sandbox. */
+export const CONTROL_FD = 4;
 
+const reports = new ReportBuffer(REPORT_FD);
+/** The kept reports' memory, for the watchdog thread. */
+export const reportMemory = reports.shared;
+
+/** Report `message` now, after every report kept before it. */
 export function send(message: SandboxMessage): void {
-  const line = `${JSON.stringify(message)}\n`;
-  let offset = 0;
-  const bytes = Buffer.from(line);
-  while (offset < bytes.length) {
-    try {
-      offset += writeSync(REPORT_FD, bytes, offset);
-    } catch (error) {
-      // A full pipe on a non-blocking descriptor: wait for the supervisor to read, then go on.
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-    }
+  reports.write(`${JSON.stringify(message)}\n`);
+}
+
+let flushing = false;
+const flushKept = () => {
+  flushing = false;
+  reports.flush();
+};
+
+/** Report `message` soon, in order: before the next send(), or once the sandbox is idle. */
+export function keep(message: SandboxMessage): void {
+  reports.add(`${JSON.stringify(message)}\n`);
+  if (!flushing) {
+    flushing = true;
+    setImmediate(flushKept);
   }
 }
 

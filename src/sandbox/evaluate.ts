@@ -15,7 +15,7 @@ const stackLine = new RegExp(`${SCRIPT_URL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
 /** Globals a guest always has besides its capabilities. */
 const RESERVED = new Set(['input', 'console']);
 
-/** Send a message to the supervisor; it has left the sandbox when this returns. */
+/** Report a message to the supervisor (channel.ts: send() at once, keep() soon, in order). */
 export type Post = (message: SandboxMessage) => void;
 
 /** Where in the script an error was thrown, from the privileged stack string. */
@@ -52,9 +52,13 @@ export async function runScript(
   req: RunRequest,
   plugins: ReadonlyMap<string, AnyPlugin>,
   send: Post,
+  keep: Post,
 ): Promise<void> {
   // Nothing leaves the sandbox with a secret's value in it: results, logs, errors, audit records.
-  const post: Post = req.redact.length === 0 ? send : (message) => send(redact(message, req.redact));
+  const redacted = (out: Post): Post =>
+    req.redact.length === 0 ? out : (message) => out(redact(message, req.redact));
+  const post = redacted(send);
+  const later = redacted(keep);
   const { runId, limits } = req;
   let violation: RunError | undefined;
   let outputBytes = 0;
@@ -66,7 +70,8 @@ export async function runScript(
     revoked: false,
     inFlight: 0,
     ownErrors: new WeakSet(),
-    audit: (record) => post({ type: 'audit', runId, record }),
+    audit: (record) => later({ type: 'audit', runId, record }),
+    auditNow: (record) => post({ type: 'audit', runId, record }),
     ask: (question) => askSupervisor(runId, question, post),
     violate(code, message) {
       if (violation) return;
@@ -100,7 +105,7 @@ export async function runScript(
         text = '(unprintable)';
       }
     }
-    post({ type: 'plugin-log', runId, capability: grant.name, plugin: grant.plugin, message: text });
+    later({ type: 'plugin-log', runId, capability: grant.name, plugin: grant.plugin, message: text });
   };
   // ctx.scratch: the run's directory (its path chosen by the supervisor, which removes it when the
   // run ends) is made on first use, with one subdirectory per capability.
@@ -186,7 +191,7 @@ export async function runScript(
         state.violate('E_OUTPUT_LIMIT', `console output exceeds maxOutputBytes (${limits.maxOutputBytes})`);
         return false;
       }
-      post({ type: 'log', runId, line });
+      later({ type: 'log', runId, line });
       return true;
     },
   });

@@ -38,8 +38,13 @@ export interface RunState {
   settled?: () => void;
   /** Errors the membrane made, so their codes can be trusted when they end the run. */
   readonly ownErrors: WeakSet<object>;
-  /** Report a record; it has left the sandbox when this returns (intents go out before the act). */
+  /**
+   * Report a record, kept to go out with the next report sent at once (see channel.ts): it reaches
+   * the supervisor before anything the sandbox does next outside itself.
+   */
   audit(record: IntentRecord | CallRecord): void;
+  /** Report a record at once: it has left the sandbox when this returns (an intent, before the act). */
+  auditNow(record: IntentRecord): void;
   /** A limit was crossed: the run is over whatever the script does next. */
   violate(code: ErrorCode, message: string): void;
   /** Ask the supervisor (a host call, an approval) and wait for its answer. */
@@ -337,8 +342,9 @@ export function wrapCapability(
         // The run may have ended while authorize awaited: nothing acts after the run has reported.
         if (state.revoked) throw guestError(state, 'E_REVOKED', `${label}: the run is over`);
 
-        // 4. Intent before the act: a run killed mid-call still shows what it started.
-        state.audit({
+        // 4. Intent before the act: a run killed mid-call still shows what it started. A call that
+        // acts outside the sandbox hands it over at once; one without side effects keeps it.
+        (spec.sideEffects === false ? state.audit : state.auditNow)({
           event: 'call.intent',
           ts: new Date().toISOString(),
           runId: state.runId,

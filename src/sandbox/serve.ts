@@ -4,7 +4,7 @@ import process from 'node:process';
 import { Worker } from 'node:worker_threads';
 import { PluginError } from '../plugin/index.ts';
 import type { SupervisorMessage } from '../protocol.ts';
-import { answerArrived, receive, send } from './channel.ts';
+import { answerArrived, CONTROL_FD, keep, REPORT_FD, receive, reportMemory, send } from './channel.ts';
 import { runScript } from './evaluate.ts';
 import { SandboxPlugins, sandboxConfig } from './plugins.ts';
 
@@ -30,6 +30,9 @@ function startWatchdog(): Promise<void> {
       limitBytes: limitMb > 0 ? limitMb * 1024 * 1024 : 0,
       intervalMs: 5,
       parentPid: process.ppid,
+      reportFd: REPORT_FD,
+      controlFd: CONTROL_FD,
+      reportMemory,
     },
     env: {},
     // 16, not 8: run from TypeScript sources (tests), the thread loads Node's type stripper, and
@@ -78,10 +81,15 @@ function onMessage(req: SupervisorMessage): void {
   sandboxPlugins
     .whenLoaded(req.capabilities.filter((grant) => !grant.remote).map((grant) => grant.plugin))
     .then(() =>
-      runScript(req, plugins, (message) => {
-        if (message.type === 'done') busy = false;
-        send(message);
-      }),
+      runScript(
+        req,
+        plugins,
+        (message) => {
+          if (message.type === 'done') busy = false;
+          send(message);
+        },
+        keep,
+      ),
     )
     .catch((error: unknown) => {
       busy = false;

@@ -22,6 +22,8 @@ const RUNTIME_HEAP_MB = 32;
 const RUNTIME_RSS_MB = 160;
 /** How long a sandbox may take to start: lockdown, then its third-party plugins (their top level). */
 const START_TIMEOUT_MS = 20_000;
+/** How long a sandbox's watchdog has to stop it when asked, before the process is killed. */
+const STOP_GRACE_MS = 100;
 /** What a dying sandbox prints when memory ran out (V8's own message, or the watchdog's). */
 const OUT_OF_MEMORY = /heap out of memory|sesame-sandbox: memory limit exceeded|Allocation failed/i;
 
@@ -136,6 +138,7 @@ export class Sandbox {
   private readonly input: Writable;
   private listener: ((event: SandboxEvent) => void) | undefined;
   private stderrTail = '';
+  private stopping = false;
   private failure: string | undefined;
   private readonly pending = new Map<
     string,
@@ -161,15 +164,17 @@ export class Sandbox {
         : [JSON.stringify({ ...setup.config, ...preload })];
     this.child = spawn(process.execPath, [...args, entryPath, ...config], {
       // No host environment in the sandbox, and nothing it prints reaches the host's streams:
-      // requests go in on stdin, reports come back on fd 3 (see sandbox/channel.ts).
+      // requests go in on stdin, reports come back on fd 3, and fd 4 tells its watchdog thread to
+      // stop it (see sandbox/channel.ts).
       env: {
         SESAME_SANDBOX_RSS_MB: String(memoryMb * 2 + RUNTIME_RSS_MB),
         NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
       },
-      stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'ignore', 'pipe', 'pipe', 'pipe'],
     });
     this.input = this.child.stdin as Writable;
     this.input.on('error', () => {});
+    this.child.stdio[4]?.on('error', () => {});
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000);
     });
@@ -285,24 +290,40 @@ export class Sandbox {
     });
   }
 
-  /** Stop the process now (a runaway loop cannot prevent it); resolves once it has exited. */
   /** Resolves once the process has exited, for whatever reason. */
   get gone(): Promise<void> {
     return this.exitPromise;
   }
 
+  /**
+   * Stop the process now (a runaway loop cannot prevent it); resolves once it has exited. Its
+   * watchdog thread stops it, after writing out the reports the main thread kept (a killed run
+   * loses no record); if the watchdog does not within STOP_GRACE_MS, the process is killed.
+   */
   terminate(): Promise<void> {
-    if (!this.exited) {
+    if (!this.exited && !this.stopping) {
+      this.stopping = true;
       // Keep the host alive until the sandbox is really gone, so close() can be awaited.
       this.ref(true);
-      this.child.kill('SIGKILL');
+      const control = this.child.stdio[4] as Writable | null;
+      if (control?.writable) control.write('x');
+      else this.child.kill('SIGKILL');
+      setTimeout(() => {
+        if (!this.exited) this.child.kill('SIGKILL');
+      }, STOP_GRACE_MS).unref();
     }
     return this.exitPromise;
   }
 
   /** A busy sandbox keeps the host process alive; an idle one must not. */
   private ref(on: boolean): void {
-    const handles = [this.child, this.child.stdin, this.child.stdio[2], this.child.stdio[3]] as unknown as {
+    const handles = [
+      this.child,
+      this.child.stdin,
+      this.child.stdio[2],
+      this.child.stdio[3],
+      this.child.stdio[4],
+    ] as unknown as {
       ref?: () => void;
       unref?: () => void;
     }[];
