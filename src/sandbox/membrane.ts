@@ -167,6 +167,21 @@ function makeGate(
   };
 }
 
+// A record's time, to the millisecond: one ISO string made per millisecond, not one per record.
+let isoMs = -1;
+let isoText = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
+/** Milliseconds since `started`, to the microsecond (the record's JSON stays short). */
+const since = (started: number): number => Math.round((performance.now() - started) * 1000) / 1000;
+
 function callRecord(
   state: RunState,
   cap: string,
@@ -179,7 +194,7 @@ function callRecord(
 ): CallRecord {
   return {
     event: 'call',
-    ts: new Date().toISOString(),
+    ts: isoNow(),
     runId: state.runId,
     task: state.task,
     seq,
@@ -189,7 +204,7 @@ function callRecord(
     args,
     decision: 'allow',
     outcome: 'ok',
-    durationMs: performance.now() - started,
+    durationMs: since(started),
     ...rest,
   };
 }
@@ -219,14 +234,19 @@ function refuseArguments(state: RunState, base: CallRecord, label: string, error
   return guestError(state, 'E_INVALID_ARGUMENT', message, TypeError);
 }
 
+/** A call counted in flight has ended: the run may report done once none is. */
+function settleOne(state: RunState): void {
+  state.inFlight--;
+  if (state.inFlight === 0) state.settled?.();
+}
+
 /** Run `act` counted as in flight: the run reports done only once no call is. */
 async function inFlight<T>(state: RunState, act: () => Promise<T>): Promise<T> {
   state.inFlight++;
   try {
     return await act();
   } finally {
-    state.inFlight--;
-    if (state.inFlight === 0) state.settled?.();
+    settleOne(state);
   }
 }
 
@@ -280,7 +300,9 @@ export function wrapCapability(
         );
       }
 
-      return inFlight(state, async () => {
+      // Counted as in flight: the run reports done only once no call is.
+      state.inFlight++;
+      try {
         const paced = gate.pace();
         if (paced) await paced;
         // 2. The policy decision, before anything happens.
@@ -346,7 +368,7 @@ export function wrapCapability(
         // acts outside the sandbox hands it over at once; one without side effects keeps it.
         (spec.sideEffects === false ? state.audit : state.auditNow)({
           event: 'call.intent',
-          ts: new Date().toISOString(),
+          ts: isoNow(),
           runId: state.runId,
           task: state.task,
           seq,
@@ -389,7 +411,9 @@ export function wrapCapability(
         });
         // copyPlain froze every container; its byte arrays are fresh copies the guest may keep.
         return spec.present ? harden(spec.present(value)) : value;
-      });
+      } finally {
+        settleOne(state);
+      }
     };
     methods[method] = named(method, call);
   }

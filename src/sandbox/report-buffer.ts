@@ -23,7 +23,7 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
     } catch (error) {
       // A full pipe: wait for the supervisor to read, then go on.
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 0.05);
     }
   }
 }
