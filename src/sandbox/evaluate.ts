@@ -12,6 +12,12 @@ import { CopyError, CopyLimitError, copyPlain, jsonBytes } from './passable.ts';
 
 const MAX_MESSAGE = 2000;
 const stackLine = new RegExp(`${SCRIPT_URL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`);
+/**
+ * Errors the membrane made, whose codes the runtime vouches for. One set for the sandbox's life,
+ * not one per run: a weak collection per run costs the garbage collector on every run, and an
+ * error the membrane made is genuine whichever run it came from.
+ */
+const OWN_ERRORS = new WeakSet<object>();
 /** Globals a guest always has besides its capabilities. */
 const RESERVED = new Set(['input', 'console']);
 
@@ -69,7 +75,7 @@ export async function runScript(
     calls: 0,
     revoked: false,
     inFlight: 0,
-    ownErrors: new WeakSet(),
+    ownErrors: OWN_ERRORS,
     audit: (record) => later({ type: 'audit', runId, record }),
     auditNow: (record) => post({ type: 'audit', runId, record }),
     ask: (question) => askSupervisor(runId, question, post),

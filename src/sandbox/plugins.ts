@@ -128,6 +128,11 @@ export class SandboxPlugins {
     }
   }
 
+  /** Whether none of the named plugins is still waiting to load (a run need not wait then). */
+  loaded(names: readonly string[]): boolean {
+    return names.every((name) => !this.#waiting.has(name));
+  }
+
   /** Resolves once the named plugins (those that exist) are loaded; rejects if one cannot be. */
   async whenLoaded(names: readonly string[]): Promise<void> {
     await Promise.all(names.map((name) => this.#load(name)));

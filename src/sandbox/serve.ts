@@ -77,21 +77,20 @@ function onMessage(req: SupervisorMessage): void {
     return;
   }
   busy = true;
+  const start = () =>
+    runScript(
+      req,
+      plugins,
+      (message) => {
+        if (message.type === 'done') busy = false;
+        send(message);
+      },
+      keep,
+    );
   // A built-in plugin the run needs may still be loading (see SandboxPlugins.start).
-  sandboxPlugins
-    .whenLoaded(req.capabilities.filter((grant) => !grant.remote).map((grant) => grant.plugin))
-    .then(() =>
-      runScript(
-        req,
-        plugins,
-        (message) => {
-          if (message.type === 'done') busy = false;
-          send(message);
-        },
-        keep,
-      ),
-    )
-    .catch((error: unknown) => {
+  const needed = req.capabilities.filter((grant) => !grant.remote).map((grant) => grant.plugin);
+  (sandboxPlugins.loaded(needed) ? start() : sandboxPlugins.whenLoaded(needed).then(start)).catch(
+    (error: unknown) => {
       busy = false;
       send({
         type: 'done',
@@ -103,7 +102,8 @@ function onMessage(req: SupervisorMessage): void {
         },
         calls: 0,
       });
-    });
+    },
+  );
 }
 
 /** Start serving runs; `lockdownMs` is reported to the supervisor with the ready message. */
