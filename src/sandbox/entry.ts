@@ -3,5 +3,12 @@
 // dynamically afterwards: no import sorting or hoisting can change that order.
 import { lockdownMs } from './lockdown.ts';
 
+// zod compiles object parsers with `new Function` unless told not to. In the sandbox that is SES's
+// evaluator in the start compartment, whose first use reads the descriptor of every global of the
+// Node realm and so loads all of Node's lazy globals (undici among them: ~30 ms of each sandbox's
+// start); and code made from schemas is nothing the sandbox needs. Set before any schema exists.
+const { config } = await import('zod');
+config({ jitless: true });
+
 const { serve } = await import('./serve.ts');
 await serve(lockdownMs);
