@@ -7,13 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type {
-  PluginDescriptor,
-  RunRequest,
-  SandboxConfig,
-  SandboxMessage,
-  SupervisorMessage,
-} from '../protocol.ts';
+import type { PluginDescriptor, SandboxConfig, SandboxMessage, SupervisorMessage } from '../protocol.ts';
 import { lineReader } from '../protocol.ts';
 
 /** Heap the runtime itself uses in a sandbox (SES, zod, plugins), added to the policy's memoryMb. */
@@ -30,7 +24,11 @@ const OUT_OF_MEMORY = /heap out of memory|sesame-sandbox: memory limit exceeded|
 export interface PoolOptions {
   /** Most sandboxes alive at once (default: the number of cores). */
   size?: number;
-  /** Retire a sandbox after this many runs (default 10000). */
+  /**
+   * Retire a sandbox after this many runs (default 100000). A sandbox's memory stays flat over
+   * runs (each gets a fresh Compartment); a fresh process now and then is hygiene, and each one
+   * costs ~200 ms of CPU to start, so it is paid rarely.
+   */
   maxRunsPerSandbox?: number;
   /**
    * Most runs waiting for a sandbox when all are busy (default 1000); a run beyond it ends at
@@ -130,8 +128,10 @@ export class Sandbox {
   plugins: PluginDescriptor[] = [];
   runs = 0;
   exited = false;
-  /** Set while it waits in the pool: stops it once it has been idle too long. */
+  /** Stops it once it has been idle too long (see Pool.watchIdle). */
   idleTimer: NodeJS.Timeout | undefined;
+  /** When it last went back to the pool (performance.now()). */
+  idleSince = 0;
   /** Counted out of the pool already (dropping twice must not free two slots). */
   retired = false;
   private readonly child: ChildProcess;
@@ -236,12 +236,15 @@ export class Sandbox {
     });
   }
 
-  /** Start a run; events of this run go to `listener` until `detach()`. */
-  start(req: RunRequest, listener: (event: SandboxEvent) => void): void {
+  /**
+   * Start a run: `request` is a RunRequest as JSON text (the runtime serializes the policy's part of
+   * it once per policy). Events of this run go to `listener` until `detach()`.
+   */
+  start(request: string, listener: (event: SandboxEvent) => void): void {
     this.runs++;
     this.listener = listener;
     this.ref(true);
-    this.input.write(`${JSON.stringify(req)}\n`);
+    this.input.write(`${request}\n`);
   }
 
   /** Answer a run's question (a host call, an approval). */
@@ -380,7 +383,7 @@ export class Pool {
     this.setup = setup;
     this.size = Math.max(1, options.size ?? os.availableParallelism());
     // Each retirement costs a sandbox start (~150 ms of CPU): every 10,000 runs that is ~15 us a run.
-    this.maxRunsPerSandbox = Math.max(1, options.maxRunsPerSandbox ?? 10_000);
+    this.maxRunsPerSandbox = Math.max(1, options.maxRunsPerSandbox ?? 100_000);
     this.maxQueue = Math.max(0, options.maxQueue ?? 1000);
     this.idleTimeoutMs = Math.max(0, options.idleTimeoutMs ?? 300_000);
   }
@@ -400,7 +403,7 @@ export class Pool {
   async acquire(memoryMb: number): Promise<Sandbox> {
     if (this.closed) throw new Error('the runtime is closed');
     const i = this.idle.findIndex((w) => w.memoryMb === memoryMb);
-    if (i >= 0) return this.unpark(this.idle.splice(i, 1)[0] as Sandbox);
+    if (i >= 0) return this.idle.splice(i, 1)[0] as Sandbox;
     const early = takePrestarted(memoryMb, setupKey(this.setup));
     if (early && this.live < this.size) {
       this.live++;
@@ -495,26 +498,32 @@ export class Pool {
       return;
     }
     this.idle.push(worker);
-    if (this.idleTimeoutMs > 0) {
-      worker.idleTimer = setTimeout(() => {
-        if (this.idle.includes(worker)) void this.drop(worker, true);
-      }, this.idleTimeoutMs);
-      worker.idleTimer.unref();
-    }
+    worker.idleSince = performance.now();
+    if (this.idleTimeoutMs > 0 && worker.idleTimer === undefined) this.watchIdle(worker, this.idleTimeoutMs);
     this.serveOtherWaiters();
   }
 
-  /** A sandbox leaves the idle list to serve a run. */
-  private unpark(worker: Sandbox): Sandbox {
-    clearTimeout(worker.idleTimer);
-    worker.idleTimer = undefined;
-    return worker;
+  /**
+   * Stop `worker` once it has been idle for idleTimeoutMs. One timer per sandbox that outlives its
+   * runs (it looks again when it fires), not one set and cleared for every run.
+   */
+  private watchIdle(worker: Sandbox, ms: number): void {
+    worker.idleTimer = setTimeout(() => {
+      worker.idleTimer = undefined;
+      // Busy now: park() watches it again when the run is over.
+      if (!this.idle.includes(worker)) return;
+      const left = worker.idleSince + this.idleTimeoutMs - performance.now();
+      if (left > 0) this.watchIdle(worker, left);
+      else void this.drop(worker, true);
+    }, ms);
+    worker.idleTimer.unref();
   }
 
   private drop(worker: Sandbox, terminate = false): Promise<void> {
     const i = this.idle.indexOf(worker);
     if (i >= 0) this.idle.splice(i, 1);
-    this.unpark(worker);
+    clearTimeout(worker.idleTimer);
+    worker.idleTimer = undefined;
     if (!worker.retired) {
       worker.retired = true;
       this.live--;

@@ -147,6 +147,36 @@ export interface Runtime {
 
 const POLICY_CACHE_SIZE = 256;
 
+/** The fields of a run request that depend only on the policy. */
+type PolicyFields = 'task' | 'limits' | 'capabilities' | 'policyDir' | 'redact';
+
+/** The parts of a run that depend only on its policy (see partsOf in createRuntime). */
+interface RunParts {
+  readonly capabilities: readonly CapabilityGrant[];
+  readonly redactions: readonly Secret[];
+  /** run.start's `capabilities`: name -> plugin. */
+  readonly summary: Readonly<Record<string, string>>;
+  /** The policy's fields of the run request, as JSON members without the braces. */
+  readonly requestJson: string;
+}
+
+// Hashes of recent scripts: an agent runs the same few scripts many times.
+const scriptHashes = new Map<string, string>();
+const SCRIPT_HASHES_KEPT = 32;
+const SCRIPT_HASH_CACHE_MAX_LENGTH = 16 * 1024;
+function scriptHash(script: string): string {
+  let hash = scriptHashes.get(script);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(script).digest('hex');
+    if (script.length <= SCRIPT_HASH_CACHE_MAX_LENGTH) {
+      if (scriptHashes.size >= SCRIPT_HASHES_KEPT)
+        scriptHashes.delete(scriptHashes.keys().next().value as string);
+      scriptHashes.set(script, hash);
+    }
+  }
+  return hash;
+}
+
 /** A sandbox that cannot start because a plugin cannot load is the operator's to fix: E_USAGE. */
 function startFailure(error: SandboxStartError): RunError {
   return { code: error.plugin ? 'E_USAGE' : 'E_INTERNAL', message: error.message };
@@ -192,6 +222,49 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     return loaded;
   }
 
+  // What every run of a policy shares, worked out once per loaded policy (not once per run).
+  const partsCache = new WeakMap<LoadedPolicy, RunParts>();
+  function partsOf(policy: LoadedPolicy): RunParts {
+    const known = partsCache.get(policy);
+    if (known) return known;
+    const secrets = secretValues(policy);
+    const redactions: Secret[] = [...secrets].map(([name, value]) => ({ name, value }));
+    const capabilities: CapabilityGrant[] = Object.entries(policy.capabilities).map(([name, cap]) => {
+      const uses = plugins.find((p) => p.name === cap.plugin)?.secrets?.(cap.config) ?? [];
+      const granted: Record<string, string> = {};
+      for (const secret of uses) {
+        const value = secrets.get(secret);
+        if (value !== undefined) granted[secret] = value;
+      }
+      const plugin = plugins.find((p) => p.name === cap.plugin);
+      const remote = plugin === undefined ? undefined : hostMethods(plugin, cap.config);
+      return {
+        name,
+        plugin: cap.plugin,
+        config: cap.config,
+        secrets: granted,
+        ...(cap.options === undefined ? {} : { options: cap.options }),
+        ...(remote === undefined ? {} : { remote: { methods: remote } }),
+      };
+    });
+    const parts: RunParts = Object.freeze({
+      capabilities: Object.freeze(capabilities.map((grant) => Object.freeze(grant))),
+      redactions: Object.freeze(redactions.map((secret) => Object.freeze(secret))),
+      summary: Object.freeze(
+        Object.fromEntries(Object.entries(policy.capabilities).map(([k, v]) => [k, v.plugin])),
+      ),
+      requestJson: JSON.stringify({
+        task: policy.task,
+        limits: policy.limits,
+        capabilities,
+        policyDir: policy.dir,
+        redact: redactions,
+      } satisfies Pick<RunRequest, PolicyFields>).slice(1, -1),
+    });
+    partsCache.set(policy, parts);
+    return parts;
+  }
+
   async function run(opts: RunOptions): Promise<RunResult> {
     const started = performance.now();
     const runId = randomUUID();
@@ -232,18 +305,20 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     if (typeof opts.script !== 'string')
       return early({ code: 'E_USAGE', message: 'script must be a string' });
 
-    let input: unknown;
+    // The input goes to the sandbox as this JSON text: plain data, whatever the host passed.
+    let inputJson: string;
     try {
-      const json = JSON.stringify(opts.input ?? null);
-      if (Buffer.byteLength(json) > maxInputBytes) {
+      inputJson = JSON.stringify(opts.input ?? null) ?? 'null';
+      if (Buffer.byteLength(inputJson) > maxInputBytes) {
         return early({ code: 'E_INPUT_LIMIT', message: `the input is larger than ${maxInputBytes} bytes` });
       }
-      input = JSON.parse(json);
     } catch {
       return early({ code: 'E_USAGE', message: 'input must be JSON data' });
     }
 
     const limits = policy.limits;
+    const parts = partsOf(policy);
+    const { capabilities, redactions } = parts;
     const ended = (error: RunError | undefined, calls: number) =>
       emit({
         event: 'run.end',
@@ -261,9 +336,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       runId,
       task: policy.task,
       policyHash: policy.hash,
-      scriptHash: createHash('sha256').update(opts.script).digest('hex'),
+      scriptHash: scriptHash(opts.script),
       limits,
-      capabilities: Object.fromEntries(Object.entries(policy.capabilities).map(([k, v]) => [k, v.plugin])),
+      capabilities: parts.summary,
     });
 
     if (auditFailure !== undefined) {
@@ -282,42 +357,19 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       return { ...early(error), audit };
     }
 
-    const secrets = secretValues(policy);
-    const redactions: Secret[] = [...secrets].map(([name, value]) => ({ name, value }));
-    const capabilities: CapabilityGrant[] = Object.entries(policy.capabilities).map(([name, cap]) => {
-      const uses = plugins.find((p) => p.name === cap.plugin)?.secrets?.(cap.config) ?? [];
-      const granted: Record<string, string> = {};
-      for (const secret of uses) {
-        const value = secrets.get(secret);
-        if (value !== undefined) granted[secret] = value;
-      }
-      const plugin = plugins.find((p) => p.name === cap.plugin);
-      const remote = plugin === undefined ? undefined : hostMethods(plugin, cap.config);
-      return {
-        name,
-        plugin: cap.plugin,
-        config: cap.config,
-        secrets: granted,
-        ...(cap.options === undefined ? {} : { options: cap.options }),
-        ...(remote === undefined ? {} : { remote: { methods: remote } }),
-      };
-    });
     // The run's scratch directory: named here, made by the sandbox only if a plugin asks for it
     // (ctx.scratch), removed here when the run ends, however it ends (a killed sandbox cannot).
     // A name nobody can guess (not the run id, which audit records show before the run starts).
     const scratchDir = path.join(tmpdir, `sesame-scratch-${randomUUID()}`);
-    const request: RunRequest = {
+    // The request as the sandbox reads it: this run's fields, the input's JSON as checked above,
+    // and the policy's fields, serialized once per policy.
+    const own: Omit<RunRequest, PolicyFields | 'input'> = {
       type: 'run',
       runId,
-      task: policy.task,
       source: prepared.source,
-      input,
-      limits,
-      capabilities,
-      policyDir: policy.dir,
-      redact: redactions,
       scratchDir,
     };
+    const request = `${JSON.stringify(own).slice(0, -1)},"input":${inputJson},${parts.requestJson}}`;
 
     let worker: Sandbox;
     try {
