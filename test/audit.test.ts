@@ -195,18 +195,17 @@ describe('records written in batches', () => {
 
   it('a call with side effects is recorded after the kept records of the calls before it', async () => {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 'a.txt'), 'A');
     const policy = policyText({
       capabilities: {
         clock: '{ plugin: clock }',
-        fs: `{ plugin: fs, root: ${JSON.stringify(dir)}, read: ['**'] }`,
+        fs: `{ plugin: fs, root: ${JSON.stringify(dir)}, read: ['**'], write: ['**'] }`,
       },
     });
     const res = await runWith(
-      "for (let i = 0; i < 3; i++) await clock.now();\nreturn await fs.readFile('a.txt', 'utf8');",
+      "for (let i = 0; i < 3; i++) await clock.now();\nawait fs.writeFile('b.txt', 'B');\nreturn await fs.readFile('b.txt', 'utf8');",
       policy,
     );
-    expect(res.result).toBe('A');
+    expect(res.result).toBe('B');
     expect(res.audit.map((r) => ('method' in r ? `${r.event} ${r.method}` : r.event))).toEqual([
       'run.start',
       'call.intent now',
@@ -215,6 +214,8 @@ describe('records written in batches', () => {
       'call now',
       'call.intent now',
       'call now',
+      'call.intent writeFile',
+      'call writeFile',
       'call.intent readFile',
       'call readFile',
       'run.end',

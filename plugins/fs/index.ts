@@ -523,6 +523,7 @@ export default definePlugin({
   methods: {
     readFile: {
       description: "Read a file: a string with 'utf8', else a Uint8Array.",
+      sideEffects: false,
       args: z.tuple([Path, ReadOptions]),
       returns: z.union([z.string(), z.instanceof(Uint8Array)]),
       signatures: [
@@ -542,11 +543,13 @@ export default definePlugin({
     },
     readdir: {
       description: 'The sorted names in a directory that the read globs allow.',
+      sideEffects: false,
       args: z.tuple([Path]),
       returns: z.array(z.string()),
     },
     stat: {
       description: 'size, mtimeMs, isFile(), isDirectory(), isSymbolicLink() of a path (symlinks followed).',
+      sideEffects: false,
       args: z.tuple([Path]),
       returns: StatResult,
       present: presentStat,
@@ -554,6 +557,7 @@ export default definePlugin({
     },
     lstat: {
       description: 'Like stat, but a symlink describes itself (its target is not followed).',
+      sideEffects: false,
       args: z.tuple([Path]),
       returns: StatResult,
       present: presentStat,
@@ -561,6 +565,7 @@ export default definePlugin({
     },
     exists: {
       description: 'Whether a path exists.',
+      sideEffects: false,
       args: z.tuple([Path]),
       returns: z.boolean(),
     },
