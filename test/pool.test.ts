@@ -58,6 +58,30 @@ describe('the pool', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(rt.stats()).toMatchObject({ live: 0, idle: 0 });
     expect((await rt.run({ policy: policyText(), script: 'return 2' })).result).toBe(2);
+    // A sandbox kept busy for longer than idleTimeoutMs is not stopped: idle means idle that long.
+    const until = performance.now() + 400;
+    while (performance.now() < until) {
+      expect((await rt.run({ policy: policyText(), script: 'return 3' })).result).toBe(3);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(rt.stats()).toMatchObject({ live: 1, idle: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(rt.stats()).toMatchObject({ live: 0, idle: 0 });
+  });
+
+  it('a sandbox started for a run loads the plugins it needs first, and the others when asked', async () => {
+    rt = createRuntime({ size: 1 });
+    expect((await rt.run({ policy: policyText(), script: 'return 1' })).result).toBe(1);
+    const all = policyText({
+      capabilities: { clock: '{ plugin: clock }', random: '{ plugin: random }', kv: '{ plugin: kv }' },
+    });
+    const res = await rt.run({
+      policy: all,
+      script:
+        "await kv.set('a', 1);\nreturn [typeof (await clock.now()), typeof (await random.random()), await kv.get('a')];",
+    });
+    expect(res.result).toEqual(['number', 'number', 1]);
+    expect(rt.stats()).toMatchObject({ live: 1 });
   });
 
   it('replaces a sandbox killed by a runaway run while another run goes on', async () => {

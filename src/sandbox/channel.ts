@@ -25,6 +25,15 @@ const reports = new ReportBuffer(REPORT_FD);
 /** The kept reports' memory, for the watchdog thread. */
 export const reportMemory = reports.shared;
 
+// A sandbox that ends on its own (its supervisor gone, an error that escaped) writes out what it kept.
+process.on('exit', () => {
+  try {
+    reports.flush();
+  } catch {
+    // Nobody is reading any more.
+  }
+});
+
 /** Report `message` now, after every report kept before it. */
 export function send(message: SandboxMessage): void {
   reports.write(`${JSON.stringify(message)}\n`);

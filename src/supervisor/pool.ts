@@ -399,8 +399,13 @@ export class Pool {
     await Promise.all(started.map((w) => w.ready.then(() => this.park(w)).catch(() => this.drop(w))));
   }
 
-  /** A ready worker for this memory limit; waits in line when all are busy. */
-  async acquire(memoryMb: number): Promise<Sandbox> {
+  /**
+   * A ready worker for this memory limit; waits in line when all are busy. `plugins`: the built-in
+   * plugins the run needs. A sandbox started for it loads only those before it is ready (the rest
+   * load after, while it serves), so the first run of a new sandbox does not wait for plugins it
+   * does not use.
+   */
+  async acquire(memoryMb: number, plugins?: readonly string[]): Promise<Sandbox> {
     if (this.closed) throw new Error('the runtime is closed');
     const i = this.idle.findIndex((w) => w.memoryMb === memoryMb);
     if (i >= 0) return this.idle.splice(i, 1)[0] as Sandbox;
@@ -420,7 +425,7 @@ export class Pool {
       this.drop(this.idle.shift() as Sandbox, true);
     }
     if (this.live < this.size) {
-      const worker = this.spawn(memoryMb);
+      const worker = this.spawn(memoryMb, plugins);
       try {
         await worker.ready;
       } catch (error) {
@@ -474,9 +479,10 @@ export class Pool {
     await Promise.all([...this.running].map((w) => w.terminate()));
   }
 
-  private spawn(memoryMb: number): Sandbox {
+  private spawn(memoryMb: number, preload?: readonly string[]): Sandbox {
     this.live++;
-    return this.track(new Sandbox(memoryMb, this.setup));
+    const setup = preload === undefined ? this.setup : { ...this.setup, preload: [...preload] };
+    return this.track(new Sandbox(memoryMb, setup));
   }
 
   /** Every sandbox this pool started and that still runs, idle, busy or starting. */

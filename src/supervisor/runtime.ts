@@ -373,7 +373,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
 
     let worker: Sandbox;
     try {
-      worker = await pool.acquire(limits.memoryMb);
+      worker = await pool.acquire(
+        limits.memoryMb,
+        capabilities.filter((grant) => grant.remote === undefined).map((grant) => grant.plugin),
+      );
     } catch (error) {
       const failure: RunError =
         error instanceof SandboxStartError
