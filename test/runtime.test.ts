@@ -157,6 +157,33 @@ describe('capabilities through the membrane', () => {
     expect(r.type).toBe('number');
   });
 
+  it('freezes everything a run is given, however deep: input, console, capabilities', async () => {
+    const res = await runWith(
+      `const all = [];
+       const walk = (v, path) => {
+         if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return;
+         all.push([path, Object.isFrozen(v)]);
+         for (const k of Reflect.ownKeys(v)) {
+           const d = Object.getOwnPropertyDescriptor(v, k);
+           if ('value' in d) walk(d.value, path + '.' + String(k));
+         }
+       };
+       walk(input, 'input'); walk(console, 'console'); walk(clock, 'clock'); walk(kv, 'kv');
+       const tries = [
+         () => { input.a.b.push(3); }, () => { input.a.c = 1; }, () => { console.log.extra = 1; },
+         () => { kv.get.x = 1; }, () => { delete clock.now; },
+       ].map((f) => { try { f(); return 'changed'; } catch { return 'refused'; } });
+       return { unfrozen: all.filter(([, frozen]) => !frozen).map(([p]) => p), count: all.length, tries };`,
+      policyText({ capabilities: { clock: '{ plugin: clock }', kv: '{ plugin: kv }' } }),
+      { input: { a: { b: [1, { d: 2 }] }, list: [[1], [2]] } },
+    );
+    expect(res.error).toBeUndefined();
+    const r = res.result as { unfrozen: string[]; count: number; tries: string[] };
+    expect(r.unfrozen).toEqual([]);
+    expect(r.count).toBeGreaterThan(15);
+    expect(r.tries).toEqual(['refused', 'refused', 'refused', 'refused', 'refused']);
+  });
+
   it('validates arguments with the plugin schema and logs the rejected call', async () => {
     const res = await runWith(
       'try { await clock.now(1, 2); } catch (e) { return [e.code, e.message]; }',

@@ -7,6 +7,7 @@ import type { CapabilityGrant, RunError, RunRequest, SandboxMessage, Secret } fr
 import { PLUGIN_LOG_MAX_LINES, pluginLogText, redact, SCRIPT_LINE_OFFSET, SCRIPT_URL } from '../protocol.ts';
 import { askSupervisor } from './channel.ts';
 import { makeConsole } from './console.ts';
+import { hardenBuilt } from './freeze.ts';
 import { type RunState, wrapCapability, wrapRemote } from './membrane.ts';
 import { CopyError, CopyLimitError, copyPlain, jsonBytes } from './passable.ts';
 
@@ -156,14 +157,14 @@ export async function runScript(
       }
       const plugin = plugins.get(grant.plugin);
       if (!plugin) throw new Error(`plugin ${grant.plugin} is not installed in the sandbox`);
-      const ctx: PluginContext = harden({
+      const ctx: PluginContext = hardenBuilt({
         capability: grant.name,
         task: req.task,
         policyDir: req.policyDir,
         resolvePath: (p: string) => path.resolve(req.policyDir, p),
         log: pluginLog(grant),
         scratch: scratch(grant.name),
-        secrets: harden({ ...grant.secrets }),
+        secrets: { ...grant.secrets },
       });
       const impl = plugin.create(grant.config, ctx);
       globals[grant.name] = wrapCapability(grant.name, plugin, impl, state, grant.config, grant.options);
@@ -210,7 +211,7 @@ export async function runScript(
       writable: false,
       configurable: false,
     });
-  define('input', harden(req.input));
+  define('input', hardenBuilt(req.input));
   define('console', console);
   for (const [key, value] of Object.entries(globals)) if (!RESERVED.has(key)) define(key, value);
 

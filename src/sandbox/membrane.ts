@@ -19,6 +19,7 @@ import type {
   Rate,
 } from '../protocol.ts';
 import { needsApproval } from '../protocol.ts';
+import { hardenBuilt } from './freeze.ts';
 import { auditView, CopyError, CopyLimitError, copyPlain } from './passable.ts';
 
 /** Capability results may be large (a file read), but not unbounded. */
@@ -420,7 +421,7 @@ export function wrapCapability(
   // A callable capability (`fetch(url)`): the function is the `call` method, and it carries every
   // method as a frozen property too.
   const callable = plugin.call === undefined ? undefined : methods[plugin.call];
-  if (callable === undefined) return harden(methods);
+  if (callable === undefined) return hardenBuilt(methods);
   const capability = { [name]: (...rawArgs: unknown[]) => callable(...rawArgs) }[name] as AnyMethod;
   for (const [key, fn] of Object.entries(methods)) {
     Object.defineProperty(capability, key, {
@@ -430,7 +431,7 @@ export function wrapCapability(
       configurable: false,
     });
   }
-  return harden(capability);
+  return hardenBuilt(capability);
 }
 
 /** The host's decision on an approval; anything but a clear yes is a no. */
@@ -484,12 +485,12 @@ export function wrapRemote(
         if (!answer.ok) {
           throw guestError(state, String(answer.error.code), String(answer.error.message));
         }
-        return harden(answer.value);
+        return hardenBuilt(answer.value);
       });
     };
     methods[method] = named(method, call);
   }
-  return harden(methods);
+  return hardenBuilt(methods);
 }
 
 /** A plugin's audit view, copied to bounded plain data (a plugin bug must not break the record). */
