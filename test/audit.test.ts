@@ -175,6 +175,22 @@ describe('records written in batches', () => {
     expect(res.audit.at(-1)).toMatchObject({ event: 'run.end', ok: false, calls: 400 });
   });
 
+  it('a run its watchdog kills for memory still has every record it made', async () => {
+    // ArrayBuffers are outside V8's heap limit: the watchdog thread sees the RSS, writes out the
+    // kept records and ends the sandbox.
+    const res = await runWith(
+      'for (let i = 0; i < 50; i++) await clock.now();\nconst hog = [];\nfor (;;) hog.push(new Uint8Array(64 << 20).fill(1));',
+      policyText({
+        capabilities: { clock: '{ plugin: clock }' },
+        limits: { memoryMb: 32, timeoutMs: 20_000 },
+      }),
+    );
+    expect(res.error?.code).toBe('E_MEMORY');
+    expect(calls(res.audit)).toEqual(
+      Array.from({ length: 50 }, (_, i) => [`call.intent ${i + 1}`, `call ${i + 1}`]).flat(),
+    );
+  });
+
   it('records reach the host while the script is still running', async () => {
     // Nothing but the watchdog thread can write the records while the main thread spins: the host
     // aborts the run when it sees the fifth outcome, so the run ends E_ABORTED, not E_TIMEOUT.
