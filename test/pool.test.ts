@@ -69,6 +69,21 @@ describe('the pool', () => {
     expect(rt.stats()).toMatchObject({ live: 0, idle: 0 });
   });
 
+  it('after a kill, serves the next run first and then starts the replacement in the background', async () => {
+    rt = createRuntime({ size: 2 });
+    await rt.prewarm();
+    const runaway = await rt.run({
+      policy: policyText({ limits: { timeoutMs: 200 } }),
+      script: 'while (true) {}',
+    });
+    expect(runaway.error?.code).toBe('E_TIMEOUT');
+    // Not started yet: starting a process would hold up the host while the next run is served.
+    expect(rt.stats()).toMatchObject({ live: 1, idle: 1 });
+    expect((await rt.run({ policy: policyText(), script: 'return 1' })).result).toBe(1);
+    for (let i = 0; i < 200 && rt.stats().idle < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(rt.stats()).toMatchObject({ live: 2, idle: 2 });
+  });
+
   it('a sandbox started for a run loads the plugins it needs first, and the others when asked', async () => {
     rt = createRuntime({ size: 1 });
     expect((await rt.run({ policy: policyText(), script: 'return 1' })).result).toBe(1);

@@ -18,6 +18,8 @@ const RUNTIME_RSS_MB = 160;
 const START_TIMEOUT_MS = 20_000;
 /** How long a sandbox's watchdog has to stop it when asked, before the process is killed. */
 const STOP_GRACE_MS = 100;
+/** How long after a sandbox is retired or killed its replacement starts (see Pool.replace). */
+const REPLACE_DELAY_MS = 50;
 /** What a dying sandbox prints when memory ran out (V8's own message, or the watchdog's). */
 const OUT_OF_MEMORY = /heap out of memory|sesame-sandbox: memory limit exceeded|Allocation failed/i;
 
@@ -454,11 +456,18 @@ export class Pool {
     this.park(worker);
   }
 
-  /** Start a sandbox in the background to take a retired or killed one's place. */
+  /**
+   * Start a sandbox in the background to take a retired or killed one's place, a moment later:
+   * starting a process holds up the host's event loop (1 to 8 ms here, the fork of the host), and
+   * the runs that come right after a kill or a retirement should not wait for it. Runs already
+   * waiting for a sandbox get one at once (serveOtherWaiters, when the old one is dropped).
+   */
   private replace(memoryMb: number): void {
-    if (this.closed || this.waiters.length > 0 || this.live >= this.size) return;
-    const fresh = this.spawn(memoryMb);
-    fresh.ready.then(() => this.park(fresh)).catch(() => this.drop(fresh));
+    setTimeout(() => {
+      if (this.closed || this.waiters.length > 0 || this.live >= this.size) return;
+      const fresh = this.spawn(memoryMb);
+      fresh.ready.then(() => this.park(fresh)).catch(() => this.drop(fresh));
+    }, REPLACE_DELAY_MS).unref();
   }
 
   /** A run was killed: the worker is gone; start a replacement in the background. */
