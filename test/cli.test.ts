@@ -1,9 +1,10 @@
 // The `sesame` command as users and outside checks drive it: the single --json object, exit
 // codes, error codes, policy check/explain, help and version.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sesame } from './helpers/cli.ts';
+import { bin, sesame } from './helpers/cli.ts';
 import { policyText, tempDir, writePolicy } from './helpers/runtime.ts';
 
 function script(dir: string, body: string, name = 'tool.js'): string {
@@ -153,6 +154,26 @@ describe('sesame run', () => {
       .map((l) => JSON.parse(l));
     expect(records.map((r) => r.event)).toEqual(['run.start', 'run.end']);
     expect(records[1]).toMatchObject({ ok: false, error: { code: 'E_TIMEOUT' } });
+  });
+});
+
+describe('sesame run into a closed pipe', () => {
+  it("exits with the run's own code and no stack trace when its reader is gone (| head)", async () => {
+    const dir = tempDir();
+    const policy = writePolicy(dir, policyText());
+    const child = spawn(
+      process.execPath,
+      [bin, 'run', script(dir, 'throw new Error("x".repeat(100000))'), '--policy', policy, '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Error:/);
+    expect(code).toBe(1);
   });
 });
 

@@ -20,6 +20,12 @@ process.on('warning', (warning) => {
   process.stderr.write(`${warning.name}: ${warning.message}\n`);
 });
 
+// A reader that goes away (`sesame run ... | head`) is not an error of the run: stop writing, and
+// exit with the run's own code instead of a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 const program = new Command('sesame')
   .description('Run tool scripts written by a language model with least authority.')
   .version(pkg.version, '-v, --version');
