@@ -1,4 +1,5 @@
 // The sandbox process's message loop. Loaded by entry.ts only after lockdown() has run.
+import { writeSync } from 'node:fs';
 import { flushCompileCache } from 'node:module';
 import process from 'node:process';
 import { Worker } from 'node:worker_threads';
@@ -7,6 +8,7 @@ import type { SupervisorMessage } from '../protocol.ts';
 import { answerArrived, CONTROL_FD, keep, REPORT_FD, receive, reportMemory, send } from './channel.ts';
 import { runScript } from './evaluate.ts';
 import { SandboxPlugins, sandboxConfig } from './plugins.ts';
+import { watchThread } from './watch-thread.ts';
 
 // A script may leave a rejected promise unhandled; that is its business, not a reason to crash
 // the sandbox (Node's default) or to print anything.
@@ -40,10 +42,10 @@ function startWatchdog(): Promise<void> {
     resourceLimits: { maxOldGenerationSizeMb: 16 },
   });
   watchdog.unref();
-  return new Promise((resolve, reject) => {
-    watchdog.once('online', () => resolve());
-    watchdog.once('error', reject);
-    watchdog.once('exit', (code) => reject(new Error(`the watchdog thread stopped (exit ${code})`)));
+  // Without its watchdog a sandbox must not go on: it ends, and the supervisor replaces it.
+  return watchThread(watchdog, 'watchdog', (why) => {
+    writeSync(2, `\nsesame-sandbox: ${why}\n`);
+    process.exit(70);
   });
 }
 
