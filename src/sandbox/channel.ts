@@ -9,8 +9,9 @@
 //     milliseconds while guest code runs, and by the watchdog before the supervisor stops the
 //     sandbox. Outcome records, the records of calls that act only inside the sandbox, and logs go
 //     this way: a call costs no system call and the host is not woken for every record.
-// Only a crash of the whole process (V8 aborting) can lose kept reports, and only those of the
-// last few milliseconds, none of which can precede an act outside the sandbox.
+// Only an end of the whole process nobody saw coming (V8 aborting, a SIGKILL from outside) can
+// lose kept reports, and only those of the last few milliseconds, none of which can precede an act
+// outside the sandbox.
 import process from 'node:process';
 import type { Answer, Question, SandboxMessage, SupervisorMessage } from '../protocol.ts';
 import { lineReader } from '../protocol.ts';
