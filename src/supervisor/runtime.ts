@@ -230,13 +230,12 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     const secrets = secretValues(policy);
     const redactions: Secret[] = [...secrets].map(([name, value]) => ({ name, value }));
     const capabilities: CapabilityGrant[] = Object.entries(policy.capabilities).map(([name, cap]) => {
-      const uses = plugins.find((p) => p.name === cap.plugin)?.secrets?.(cap.config) ?? [];
+      const plugin = plugins.find((p) => p.name === cap.plugin);
       const granted: Record<string, string> = {};
-      for (const secret of uses) {
+      for (const secret of plugin?.secrets?.(cap.config) ?? []) {
         const value = secrets.get(secret);
         if (value !== undefined) granted[secret] = value;
       }
-      const plugin = plugins.find((p) => p.name === cap.plugin);
       const remote = plugin === undefined ? undefined : hostMethods(plugin, cap.config);
       return {
         name,
