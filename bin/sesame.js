@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `sesame` command. The implementation is compiled TypeScript in dist/.
+// The `sesame` command. The implementation is compiled TypeScript in dist/, bundled (src/bundle-build.ts).
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 13)) {
   process.stderr.write(`sesame needs Node.js >= 22.13 (this is ${process.versions.node})\n`);
@@ -11,5 +11,5 @@ const { enableCompileCache } = await import('node:module');
 const { fileURLToPath } = await import('node:url');
 enableCompileCache?.(fileURLToPath(new URL('../node_modules/.cache/sesame', import.meta.url)));
 // Start the run's sandbox first, so its start-up overlaps the CLI's own.
-await import('../dist/src/cli/prestart.js');
-await import('../dist/src/cli/main.js');
+await import('../dist/src/host/prestart.js');
+await import('../dist/src/host/cli.js');

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { callbackSink, createRuntime } from 'sesame';
 import { z } from 'zod';
-import { callbackSink, createRuntime } from '../../dist/src/index.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 export const NOT_YET_TOOLS = 'not yet: host tools';

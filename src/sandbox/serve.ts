@@ -1,14 +1,10 @@
-// The sandbox process's message loop. Loaded by entry.ts only after lockdown() has run.
-import { writeSync } from 'node:fs';
 import { flushCompileCache } from 'node:module';
 import process from 'node:process';
-import { Worker } from 'node:worker_threads';
 import { PluginError } from '../plugin/index.ts';
 import type { SupervisorMessage } from '../protocol.ts';
-import { answerArrived, CONTROL_FD, keep, REPORT_FD, receive, reportMemory, send } from './channel.ts';
+import { answerArrived, keep, receive, send } from './channel.ts';
 import { runScript } from './evaluate.ts';
 import { SandboxPlugins, sandboxConfig } from './plugins.ts';
-import { watchThread } from './watch-thread.ts';
 
 // A script may leave a rejected promise unhandled; that is its business, not a reason to crash
 // the sandbox (Node's default) or to print anything.
@@ -22,32 +18,6 @@ harden(PluginError);
 // which third-party plugins, and what they may be granted, the supervisor says on the command line.
 const sandboxPlugins = new SandboxPlugins(sandboxConfig(process.argv[2]));
 const plugins = sandboxPlugins.byName;
-
-/** Start the watchdog thread; resolves once it runs (it must watch the very first run too). */
-function startWatchdog(): Promise<void> {
-  const limitMb = Number(process.env.SESAME_SANDBOX_RSS_MB);
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const watchdog = new Worker(new URL(`./watchdog${ext}`, import.meta.url), {
-    workerData: {
-      limitBytes: limitMb > 0 ? limitMb * 1024 * 1024 : 0,
-      intervalMs: 5,
-      parentPid: process.ppid,
-      reportFd: REPORT_FD,
-      controlFd: CONTROL_FD,
-      reportMemory,
-    },
-    env: {},
-    // 16, not 8: run from TypeScript sources (tests), the thread loads Node's type stripper, and
-    // with 8 MiB it runs out of heap and takes the sandbox down a moment after it started.
-    resourceLimits: { maxOldGenerationSizeMb: 16 },
-  });
-  watchdog.unref();
-  // Without its watchdog a sandbox must not go on: it ends, and the supervisor replaces it.
-  return watchThread(watchdog, 'watchdog', (why) => {
-    writeSync(2, `\nsesame-sandbox: ${why}\n`);
-    process.exit(70);
-  });
-}
 
 let busy = false;
 function onMessage(req: SupervisorMessage): void {
@@ -108,10 +78,11 @@ function onMessage(req: SupervisorMessage): void {
   );
 }
 
-/** Start serving runs; `lockdownMs` is reported to the supervisor with the ready message. */
-export async function serve(lockdownMs: number): Promise<void> {
-  // It boots (a Node environment of its own) while the plugins load; no run starts before it runs.
-  const watching = startWatchdog();
+/**
+ * Start serving runs once the plugins are loaded and the watchdog thread (started by entry.ts)
+ * runs; `lockdownMs` is reported to the supervisor with the ready message.
+ */
+export async function serve(lockdownMs: number, watching: Promise<void>): Promise<void> {
   // The supervisor going away (its end of stdin closes) ends the sandbox, even while it starts.
   receive(onMessage, () => process.exit(0));
   try {

@@ -95,7 +95,10 @@ export type SandboxEvent =
     };
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const entryPath = fileURLToPath(new URL(`../sandbox/entry${ext}`, import.meta.url));
+// Built, the sandbox runs from its bundle (see sandbox/bundle-build.ts); tests run the sources.
+const entryPath = fileURLToPath(
+  new URL(ext === '.ts' ? '../sandbox/entry.ts' : '../sandbox/entry.bundle.js', import.meta.url),
+);
 /**
  * V8's compiled code for sesame's own modules, kept between process starts (Node's compile cache)
  * in the package's node_modules/.cache: a sandbox starts ~15% sooner. Not in a shared temporary
