@@ -339,6 +339,30 @@ describe('limits', () => {
     expect(res.error?.code).toBe('E_POLICY');
     expect(res.error?.message).toMatch(/:3:\d+:/);
   });
+
+  it('refuses a policy object it did not load (E_USAGE), and runs the same policy loaded', async () => {
+    const rt = runtime();
+    const text = policyText({ capabilities: { clock: '{ plugin: clock }' } });
+    const loaded = await rt.parsePolicy(text);
+    // Shaped like a loaded policy, but never checked: a copy, and one built by hand.
+    const copy = JSON.parse(JSON.stringify(loaded));
+    const byHand = {
+      version: 1,
+      task: 't',
+      limits: { timeoutMs: 2000, memoryMb: 64 },
+      capabilities: { clock: { plugin: 'clock' } },
+    };
+    for (const policy of [copy, byHand, null]) {
+      const res = await rt.run({ policy, script: 'return typeof (await clock.now())' });
+      expect(res).toMatchObject({ ok: false, error: { code: 'E_USAGE' } });
+      expect(res.error?.message).toContain('loadPolicy()/parsePolicy()');
+      expect(res.audit).toEqual([]);
+    }
+    await expect(rt.explainPolicy(copy)).rejects.toThrow(/loadPolicy\(\)\/parsePolicy\(\)/);
+    await expect(rt.describePolicy(byHand as never)).rejects.toThrow(TypeError);
+    const res = await rt.run({ policy: loaded, script: 'return typeof (await clock.now())' });
+    expect(res).toMatchObject({ ok: true, result: 'number' });
+  });
 });
 
 describe('audit sinks', () => {

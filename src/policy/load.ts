@@ -83,6 +83,14 @@ export type SecretSource = { env: string } | { file: string };
 // Secret values live beside the policy, not in it: a LoadedPolicy may be logged or serialised.
 const secretStore = new WeakMap<LoadedPolicy, ReadonlyMap<string, string>>();
 
+/**
+ * Whether `value` is a policy sesame loaded (loadPolicy, parsePolicy), not an object shaped like
+ * one: the runtime runs only checked policies.
+ */
+export function isLoadedPolicy(value: unknown): value is LoadedPolicy {
+  return typeof value === 'object' && value !== null && secretStore.has(value as LoadedPolicy);
+}
+
 /** The values of a loaded policy's secrets, read when it was loaded. Runtime use only. */
 export function secretValues(policy: LoadedPolicy): ReadonlyMap<string, string> {
   return secretStore.get(policy) ?? new Map();

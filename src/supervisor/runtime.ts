@@ -9,7 +9,13 @@ import type { AuditSink } from '../audit/sinks.ts';
 import { type DescribeOptions, describeWith, type PolicyDescription } from '../describe/index.ts';
 import type { AnyPlugin } from '../plugin/index.ts';
 import { explainPolicy } from '../policy/explain.ts';
-import { type LoadedPolicy, PolicyError, parsePolicyDeferred, secretValues } from '../policy/load.ts';
+import {
+  isLoadedPolicy,
+  type LoadedPolicy,
+  PolicyError,
+  parsePolicyDeferred,
+  secretValues,
+} from '../policy/load.ts';
 import { hostMethods } from '../policy/schema.ts';
 import type {
   AuditRecord,
@@ -44,6 +50,9 @@ import {
 } from './script.ts';
 import { type HostTools, registerTools } from './tools.ts';
 
+/** A policy object the runtime did not check (built by hand, or a copy) is refused. */
+const NOT_LOADED =
+  'policy must be YAML text or a policy from loadPolicy()/parsePolicy() (an object built by hand is not checked)';
 export interface RuntimeOptions extends PoolOptions {
   /** Where every run's audit records go, besides the run's own result. */
   audit?: AuditSink | AuditSink[];
@@ -293,6 +302,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     });
 
     if (closed) return early({ code: 'E_USAGE', message: 'the runtime is closed' });
+    if (typeof opts.policy === 'object' && !isLoadedPolicy(opts.policy)) {
+      return early({ code: 'E_USAGE', message: NOT_LOADED });
+    }
     let policy: LoadedPolicy;
     try {
       policy = await resolvePolicy(opts);
@@ -563,10 +575,12 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       );
     },
     async explainPolicy(policy) {
+      if (!isLoadedPolicy(policy)) throw new TypeError(NOT_LOADED);
       if (installed.thirdParty) await installed.describe(pool, policy.limits.memoryMb);
       return explainPolicy(policy, plugins);
     },
     async describePolicy(policy, describeOptions = {}) {
+      if (!isLoadedPolicy(policy)) throw new TypeError(NOT_LOADED);
       if (installed.thirdParty) await installed.describe(pool, policy.limits.memoryMb);
       const hostMethods = await describeHostMethods(policy, tools, mcp);
       return describeWith(
