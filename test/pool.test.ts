@@ -1,10 +1,13 @@
 // The warm pool's bounds: a full queue answers E_BUSY at once instead of growing without limit,
 // idle sandboxes are stopped after idleTimeoutMs, and a killed sandbox is replaced while other
 // runs go on.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createRuntime, type Runtime } from '../src/index.ts';
-import { policyText } from './helpers/runtime.ts';
+import { policyText, repoRoot, tempDir } from './helpers/runtime.ts';
 
 let gate: { open: () => void; opened: Promise<void> };
 const newGate = () => {
@@ -114,5 +117,46 @@ describe('the pool', () => {
     gate.open();
     expect((await held).result).toBe('opened');
     expect(rt.stats().live).toBeLessThanOrEqual(2);
+  });
+
+  it('close() waits for the sandbox processes; close({ wait: false }) lets the host exit, and they end too', () => {
+    // A host process of its own (the built package), which lists its sandboxes (its child
+    // processes, from /proc).
+    const host = [
+      `import fs from 'node:fs';`,
+      `import { createRuntime } from ${JSON.stringify(path.join(repoRoot, 'dist', 'src', 'host', 'index.js'))};`,
+      'const children = () => fs.readdirSync("/proc").filter((p) => /^[0-9]+$/.test(p)).filter((p) => {',
+      '  try { return fs.readFileSync("/proc/" + p + "/stat", "utf8").split(") ")[1].split(" ")[1] === String(process.pid); } catch { return false; }',
+      '}).map(Number);',
+      'const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };',
+      'const rt = createRuntime({ size: 2 });',
+      `const res = await Promise.all([1, 2].map((n) => rt.run({ policy: ${JSON.stringify(policyText())}, script: 'return ' + n })));`,
+      'const sandboxes = children();',
+      'await rt.close({ wait: process.argv[2] === "wait" });',
+      'console.log(JSON.stringify({ results: res.map((r) => r.result), sandboxes, aliveAfterClose: sandboxes.filter(alive) }));',
+    ].join('\n');
+    const file = path.join(tempDir(), 'host.mjs');
+    fs.writeFileSync(file, host);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const mode of ['wait', 'no-wait']) {
+      const res = spawnSync(process.execPath, [file, mode], { encoding: 'utf8', timeout: 20_000 });
+      expect(res.stderr).toBe('');
+      expect(res.status).toBe(0);
+      const out = JSON.parse(res.stdout);
+      expect(out.results).toEqual([1, 2]);
+      expect(out.sandboxes.length).toBe(2);
+      if (mode === 'wait') expect(out.aliveAfterClose).toEqual([]);
+      // Gone once the host has exited, whichever way it closed (a sandbox ends with its host).
+      const until = Date.now() + 5000;
+      while (out.sandboxes.some(alive) && Date.now() < until) spawnSync('sleep', ['0.05']);
+      expect(out.sandboxes.filter(alive)).toEqual([]);
+    }
   });
 });

@@ -136,7 +136,8 @@ export function runCommand(): Command {
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        await runtime.close();
+        // The result is out and the audit records are in: the sandbox need not be waited for.
+        await runtime.close({ wait: false });
       }
     });
 }

@@ -308,11 +308,13 @@ export class Sandbox {
    * watchdog thread stops it, after writing out the reports the main thread kept (a killed run
    * loses no record); if the watchdog does not within STOP_GRACE_MS, the process is killed.
    */
-  terminate(): Promise<void> {
+  terminate(wait = true): Promise<void> {
     if (!this.exited && !this.stopping) {
       this.stopping = true;
-      // Keep the host alive until the sandbox is really gone, so close() can be awaited.
-      this.ref(true);
+      // Keep the host alive until the sandbox is really gone, so close() can be awaited; unless
+      // the caller will not wait (a CLI about to exit: the sandbox ends by itself as well when
+      // its control socket closes with the host).
+      this.ref(wait);
       const control = this.child.stdio[4] as Writable | null;
       if (control?.writable) control.write('x');
       else this.child.kill('SIGKILL');
@@ -320,7 +322,7 @@ export class Sandbox {
         if (!this.exited) this.child.kill('SIGKILL');
       }, STOP_GRACE_MS).unref();
     }
-    return this.exitPromise;
+    return wait ? this.exitPromise : Promise.resolve();
   }
 
   /** A busy sandbox keeps the host process alive; an idle one must not. */
@@ -482,13 +484,14 @@ export class Pool {
     this.replace(worker.memoryMb);
   }
 
-  async close(): Promise<void> {
+  /** Stop every sandbox; `wait`: resolve once their processes have exited (see Sandbox.terminate). */
+  async close(wait = true): Promise<void> {
     this.closed = true;
-    await takePrestarted(-1, '')?.terminate();
+    await takePrestarted(-1, '')?.terminate(wait);
     for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('the runtime is closed'));
-    await Promise.all(this.idle.splice(0).map((w) => this.drop(w, true)));
-    // Sandboxes still starting (a replacement for a killed one) or busy end with the runtime too.
-    await Promise.all([...this.running].map((w) => w.terminate()));
+    for (const w of this.idle.splice(0)) this.drop(w);
+    // Sandboxes still starting (a replacement for a killed one), busy or idle end with the runtime.
+    await Promise.all([...this.running].map((w) => w.terminate(wait)));
   }
 
   private spawn(memoryMb: number, preload?: readonly string[]): Sandbox {

@@ -130,7 +130,12 @@ export interface Runtime {
   run(options: RunOptions): Promise<RunResult>;
   /** Start sandbox workers ahead of demand (for the default memory limit unless given). */
   prewarm(memoryMb?: number): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Stop every sandbox and close the audit sinks; resolves once the sandbox processes have exited.
+   * `{ wait: false }` resolves without waiting for them, and they no longer keep the host process
+   * alive (for a process about to exit: each sandbox also ends when its host goes).
+   */
+  close(options?: { wait?: boolean }): Promise<void>;
   /** The sandbox pool right now: sandboxes alive (or starting), idle, and runs waiting for one. */
   stats(): PoolStats;
   /** The built-in plugins, then stand-ins for the third-party ones (their code runs only in sandboxes). */
@@ -593,9 +598,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     async prewarm(memoryMb = 64) {
       await pool.prewarm(memoryMb);
     },
-    async close() {
+    async close({ wait = true } = {}) {
       closed = true;
-      await Promise.all([pool.close(), mcp.close()]);
+      await Promise.all([pool.close(wait), mcp.close()]);
       for (const sink of sinks) sink.close?.();
     },
   };
