@@ -289,6 +289,29 @@ describe('a third-party plugin in a runtime', () => {
   });
 });
 
+describe('the builtins a plugin imports', () => {
+  it('give every export Node names, getters included, and node:http’s WebSocket through default only', async () => {
+    const rt = createRuntime({ size: 1, plugins: [fixture('exits')] });
+    runtimes.push(rt);
+    const res = await rt.run({
+      policy: policyText({ capabilities: { exits: '{ plugin: exits }' } }),
+      script: 'return await exits.report();',
+    });
+    expect(res.error).toBeUndefined();
+    expect(res.result).toEqual({
+      promisesReadFile: 'function',
+      samePromises: true,
+      readFileSync: 'function',
+      request: 'function',
+      requestIsDefaults: true,
+      notFound: 'Not Found',
+      namedWebSocket: false,
+      defaultWebSocket: 'function',
+      defaultFrozen: true,
+    });
+  });
+});
+
 describe('loading a plugin refuses what its manifest does not grant', () => {
   it('an undeclared builtin, however it is spelled, names the plugin and the builtin', async () => {
     for (const specifier of ['node:child_process', 'child_process']) {

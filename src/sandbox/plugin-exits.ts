@@ -5,7 +5,10 @@
 // Node gives every module in the process one copy of each builtin, and the runtime uses some of
 // them too, so a plugin must not be able to change a builtin for anyone else:
 //   - each import gets its own module namespace (SES makes one per compartment), whose bindings
-//     are taken once from Node's ES module namespace of the builtin (which no plugin can change);
+//     are taken once from the builtin as Node's ES module namespace of it would be (`default` and
+//     every enumerable export), from the module itself (process.getBuiltinModule): Node's ES
+//     facade of node:http reads its lazy exports and so loads undici (~30 ms of a sandbox's
+//     start), and the few exports that would load it (LAZY_EXPORTS) are reached through `default`;
 //   - every plain object reachable from those exports through data properties (the CommonJS
 //     `default` object, `fs.promises`, `path.posix`, `fs.constants`, ...) is copied and frozen, so
 //     `fs.default.readFile = evil` fails instead of rewriting every other plugin's `fs`;
@@ -14,8 +17,18 @@
 //     for the whole sandbox. That is part of what granting a builtin means (docs/plugins.md); the
 //     ones the runtime itself relies on (Buffer) are hardened.
 
+import process from 'node:process';
 import { canonicalBuiltin, PLUGIN_GLOBALS, SDK_SPECIFIER } from '../plugin/grants.ts';
 import * as sdk from '../plugin/index.ts';
+
+/**
+ * Exports that load a large part of Node when read (node:http's WebSocket, CloseEvent and
+ * MessageEvent are undici's): not named exports of a plugin's builtin; a plugin that wants one
+ * reads it from the default export (`http.WebSocket`), which reads it only then.
+ */
+const LAZY_EXPORTS: Readonly<Record<string, readonly string[]>> = {
+  'node:http': ['WebSocket', 'CloseEvent', 'MessageEvent'],
+};
 
 /** A virtual module as compartment-mapper takes it from an exit hook. */
 export interface ExitModule {
@@ -101,11 +114,17 @@ export class PluginExits {
   async prepare(builtins: Iterable<string>): Promise<void> {
     for (const specifier of builtins) {
       if (this.#builtins.has(specifier)) continue;
-      const namespace = (await import(specifier)) as Record<string, unknown>;
+      const builtin = process.getBuiltinModule(specifier) as Record<string, unknown> | undefined;
+      if (builtin === undefined) throw new Error(`${specifier} is not a Node builtin`);
+      const lazy = LAZY_EXPORTS[specifier] ?? [];
+      const names = Object.keys(builtin).filter((name) => name !== 'default' && !lazy.includes(name));
       const copies = new Map<object, object>();
       this.#builtins.set(
         specifier,
-        moduleOf(Object.keys(namespace).map((name) => [name, frozenCopy(namespace[name], copies)])),
+        moduleOf([
+          ['default', frozenCopy(builtin, copies)],
+          ...names.map((name): [string, unknown] => [name, frozenCopy(builtin[name], copies)]),
+        ]),
       );
     }
   }

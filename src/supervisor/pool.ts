@@ -158,6 +158,9 @@ export class Sandbox {
     const args = [
       ...stripFlag,
       `--max-old-space-size=${memoryMb + RUNTIME_HEAP_MB}`,
+      // The young generation at its full 8 MiB from the start: growing it from 1 MiB cost the
+      // sandbox's start ~7 ms of scavenges (ready in 87 against 95 ms), for ~5 MiB more RSS.
+      '--min-semi-space-size=8',
       '--max-semi-space-size=8',
     ];
     // The sandbox reads its plugin configuration from its command line (not its environment,
