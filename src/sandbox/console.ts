@@ -2,7 +2,7 @@
 // hands a host function (such as util.inspect) to guest code. Output counts against the run's
 // maxOutputBytes.
 import { types } from 'node:util';
-import { hardenBuilt } from './freeze.ts';
+import { freezeBuilt } from './freeze.ts';
 
 const MAX_DEPTH = 3;
 const MAX_ITEMS = 50;
@@ -96,7 +96,7 @@ export function makeConsole(sink: ConsoleSink): object {
       }
     };
   const log = line('');
-  return hardenBuilt({
+  return freezeBuilt({
     log,
     info: log,
     debug: log,

@@ -7,7 +7,7 @@ import type { CapabilityGrant, RunError, RunRequest, SandboxMessage, Secret } fr
 import { PLUGIN_LOG_MAX_LINES, pluginLogText, redact, SCRIPT_LINE_OFFSET, SCRIPT_URL } from '../protocol.ts';
 import { askSupervisor } from './channel.ts';
 import { makeConsole } from './console.ts';
-import { hardenBuilt } from './freeze.ts';
+import { freezeBuilt, hardenBuilt } from './freeze.ts';
 import { type RunState, wrapCapability, wrapRemote } from './membrane.ts';
 import { CopyError, CopyLimitError, copyPlain, jsonBytes } from './passable.ts';
 
@@ -157,7 +157,7 @@ export async function runScript(
       }
       const plugin = plugins.get(grant.plugin);
       if (!plugin) throw new Error(`plugin ${grant.plugin} is not installed in the sandbox`);
-      const ctx: PluginContext = hardenBuilt({
+      const ctx: PluginContext = freezeBuilt({
         capability: grant.name,
         task: req.task,
         policyDir: req.policyDir,

@@ -7,7 +7,8 @@
 // them leaves them as hardened as harden() would. Anything else met on the way (another
 // prototype, a function with a prototype object, an object frozen by someone else) goes to
 // harden() itself.
-const { freeze, getOwnPropertyDescriptors, getPrototypeOf, hasOwn, isFrozen } = Object;
+const { freeze, getOwnPropertyDescriptor, getPrototypeOf, hasOwn, isFrozen } = Object;
+const { ownKeys } = Reflect;
 
 const HARDENED_PROTOTYPES = new Set<object | null>([
   Object.prototype,
@@ -17,12 +18,13 @@ const HARDENED_PROTOTYPES = new Set<object | null>([
   null,
 ]);
 
+const isObject = (value: unknown): value is object =>
+  value !== null && (typeof value === 'object' || typeof value === 'function');
+
 /** Deep-freeze `root` like harden(): every object and function reachable from it. */
 export function hardenBuilt<T>(root: T): T {
   const seen = new Set<object>();
-  const visit = (value: unknown): void => {
-    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return;
-    const obj = value as object;
+  const visit = (obj: object): void => {
     if (seen.has(obj)) return;
     if (
       isFrozen(obj) ||
@@ -33,18 +35,43 @@ export function hardenBuilt<T>(root: T): T {
       return;
     }
     seen.add(obj);
-    // Frozen before its children are visited: nothing can be added to it meanwhile.
+    // Frozen before its children are visited: nothing can be added to it meanwhile. One
+    // descriptor at a time: getOwnPropertyDescriptors() made an object of them all, per object.
     freeze(obj);
-    const descriptors = getOwnPropertyDescriptors(obj);
-    for (const key of Reflect.ownKeys(descriptors)) {
-      const descriptor = descriptors[key as keyof typeof descriptors] as PropertyDescriptor;
-      if ('value' in descriptor) visit(descriptor.value);
-      else {
-        visit(descriptor.get);
-        visit(descriptor.set);
+    const keys = ownKeys(obj);
+    for (let i = 0; i < keys.length; i++) {
+      const descriptor = getOwnPropertyDescriptor(obj, keys[i] as PropertyKey) as PropertyDescriptor;
+      if ('value' in descriptor) {
+        if (isObject(descriptor.value)) visit(descriptor.value);
+      } else {
+        if (isObject(descriptor.get)) visit(descriptor.get);
+        if (isObject(descriptor.set)) visit(descriptor.set);
       }
     }
   };
-  visit(root);
+  if (isObject(root)) visit(root);
   return root;
+}
+
+/**
+ * Harden an object the runtime has just built whose own properties are all enumerable, each an
+ * arrow function it has just made (so its own properties are length and name, primitives), a
+ * primitive, or data for hardenBuilt. Such functions need only freezing: walking their properties
+ * as hardenBuilt does cost ~0.4 us a function, and a capability has a dozen methods. Callers
+ * guarantee the shape; a function with a prototype object or an unusual prototype still goes to
+ * hardenBuilt.
+ */
+export function freezeBuilt<T extends object>(obj: T): T {
+  for (const value of Object.values(obj)) {
+    if (
+      typeof value === 'function' &&
+      !hasOwn(value, 'prototype') &&
+      HARDENED_PROTOTYPES.has(getPrototypeOf(value))
+    ) {
+      freeze(value);
+    } else {
+      hardenBuilt(value);
+    }
+  }
+  return freeze(obj);
 }

@@ -19,7 +19,7 @@ import type {
   Rate,
 } from '../protocol.ts';
 import { needsApproval } from '../protocol.ts';
-import { hardenBuilt } from './freeze.ts';
+import { freezeBuilt, hardenBuilt } from './freeze.ts';
 import { auditView, CopyError, CopyLimitError, copyPlain } from './passable.ts';
 
 /** Capability results may be large (a file read), but not unbounded. */
@@ -421,7 +421,9 @@ export function wrapCapability(
   // A callable capability (`fetch(url)`): the function is the `call` method, and it carries every
   // method as a frozen property too.
   const callable = plugin.call === undefined ? undefined : methods[plugin.call];
-  if (callable === undefined) return hardenBuilt(methods);
+  freezeBuilt(methods);
+  if (callable === undefined) return methods;
+  // An arrow function too: its own properties are length, name and the frozen methods.
   const capability = { [name]: (...rawArgs: unknown[]) => callable(...rawArgs) }[name] as AnyMethod;
   for (const [key, fn] of Object.entries(methods)) {
     Object.defineProperty(capability, key, {
@@ -431,7 +433,7 @@ export function wrapCapability(
       configurable: false,
     });
   }
-  return hardenBuilt(capability);
+  return Object.freeze(capability);
 }
 
 /** The host's decision on an approval; anything but a clear yes is a no. */
@@ -490,7 +492,7 @@ export function wrapRemote(
     };
     methods[method] = named(method, call);
   }
-  return hardenBuilt(methods);
+  return freezeBuilt(methods);
 }
 
 /** A plugin's audit view, copied to bounded plain data (a plugin bug must not break the record). */
