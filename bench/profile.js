@@ -4,7 +4,7 @@
 // (their `node` is spawned with --cpu-prof), then prints each process's top functions by self
 // time. The .cpuprofile files stay in the printed folder (open them in Chrome DevTools).
 //
-//   node bench/profile.js <warm|realistic|calls|cpu|throughput|start|raw-warm|raw-cpu> [runs]
+//   node bench/profile.js <warm|realistic|calls|reads|tools|cpu|throughput|start|raw-warm|raw-cpu> [runs]
 //
 // raw-* run the same workload on the raw SES floor, for comparison.
 //
@@ -141,6 +141,16 @@ switch (workload) {
     break;
   case 'calls':
     for (let i = 0; i < 3; i++) await engine.run(callLoop(100_000, 'clock.now()'), { caps: ['clock'] });
+    break;
+  case 'reads':
+    for (let i = 0; i < 3; i++) {
+      await engine.run(callLoop(10_000, "fs.readFile('data/notes.txt', 'utf8')"), { caps: ['fs'] });
+    }
+    break;
+  case 'tools':
+    for (let i = 0; i < 3; i++) {
+      await engine.run(callLoop(10_000, "tools.lookup({ word: 'sesame' })"), { caps: ['tools'] });
+    }
     break;
   case 'cpu':
   case 'raw-cpu':
