@@ -1,3 +1,4 @@
+// The sandbox process's message loop. Loaded by entry.ts only after lockdown() has run.
 import { flushCompileCache } from 'node:module';
 import process from 'node:process';
 import { PluginError } from '../plugin/index.ts';

@@ -95,7 +95,7 @@ export type SandboxEvent =
     };
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-// Built, the sandbox runs from its bundle (see sandbox/bundle-build.ts); tests run the sources.
+// Built, the sandbox runs from its bundle (see src/bundle-build.ts); tests run the sources.
 const entryPath = fileURLToPath(
   new URL(ext === '.ts' ? '../sandbox/entry.ts' : '../sandbox/entry.bundle.js', import.meta.url),
 );
